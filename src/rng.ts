@@ -1,0 +1,56 @@
+/**
+ * maskpack's counter-based randomness (version 1). Every random decision in the library is a
+ * pure function of a few 32-bit words through {@link mix32}; there is no generator state.
+ * The AssemblyScript kernels (`assembly/hash.ts`) implement the same functions bit for bit, and
+ * the README documents them so other languages can reproduce every mask and permutation.
+ *
+ * All arithmetic is on unsigned 32-bit integers, wrapping modulo 2^32.
+ */
+
+/** Domain constants: each decision hashes its input with its own constant. */
+export const HASH = {
+  seed: 0x6a09e667,
+  position: 0x9e3779b9,
+  decision: 0x85ebca6b,
+  random: 0xc2b2ae35,
+  rounding: 0x27d4eb2f,
+} as const;
+
+/**
+ * A 32-bit avalanche permutation (Wellons' hash-prospector "lowbias32" family):
+ * `x ^= x >>> 16; x *= 0x21f0aaad; x ^= x >>> 15; x *= 0x735a2d97; x ^= x >>> 15`.
+ * It is a bijection on [0, 2^32).
+ */
+export function mix32(x: number): number {
+  x = (x ^ (x >>> 16)) >>> 0;
+  x = Math.imul(x, 0x21f0aaad) >>> 0;
+  x = (x ^ (x >>> 15)) >>> 0;
+  x = Math.imul(x, 0x735a2d97) >>> 0;
+  return (x ^ (x >>> 15)) >>> 0;
+}
+
+/**
+ * The key of one stream of decisions: `mix32(mix32(mix32(seed + 0x6a09e667) ^ epoch) + id)`.
+ * For masking, `id` is the sample id and `epoch` the effective epoch (epoch mod dupeFactor for
+ * static masking); other stages pass their own ids (documented where they are used).
+ */
+export function streamKey(seed: number, epoch: number, id: number): number {
+  const k = mix32((seed + HASH.seed) >>> 0);
+  const e = mix32((k ^ epoch) >>> 0);
+  return mix32((e + id) >>> 0);
+}
+
+/** The hash of position `i` in stream `key`: `mix32(key + i * 0x9e3779b9)`. */
+export function positionHash(key: number, i: number): number {
+  return mix32((key + Math.imul(i, HASH.position)) >>> 0);
+}
+
+/** A uniform integer in [0, n) from a 32-bit hash: `floor(h * n / 2^32)` (n < 2^32). */
+export function uniformBelow(h: number, n: number): number {
+  return Math.floor((h * n) / 4294967296);
+}
+
+/** A 31-bit threshold for probability p: `floor(p * 2^31)`; an event fires when `(h >>> 1) < t`. */
+export function threshold31(p: number): number {
+  return Math.floor(p * 2147483648);
+}
