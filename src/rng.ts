@@ -45,9 +45,14 @@ export function positionHash(key: number, i: number): number {
   return mix32((key + Math.imul(i, HASH.position)) >>> 0);
 }
 
-/** A uniform integer in [0, n) from a 32-bit hash: `floor(h * n / 2^32)` (n < 2^32). */
+/**
+ * A uniform integer in [0, n) from a 32-bit hash: `(h * n) >> 32` in 64-bit arithmetic
+ * (n < 2^32). Computed in two 16-bit halves so every intermediate is exact in a double.
+ */
 export function uniformBelow(h: number, n: number): number {
-  return Math.floor((h * n) / 4294967296);
+  const a = (h >>> 16) * n;
+  const b = (h & 0xffff) * n;
+  return Math.floor((a + Math.floor(b / 65536)) / 65536);
 }
 
 /** A 31-bit threshold for probability p: `floor(p * 2^31)`; an event fires when `(h >>> 1) < t`. */
