@@ -1,4 +1,52 @@
+// maskpack's WebAssembly kernels. Raw-pointer ABI: pointers are usize into the (imported,
+// shared) memory laid out by the host, counts are i32, results are counts or status codes.
+// No kernel allocates.
+import { streamKey } from './hash';
+import { maskRowScalar } from './mask/common';
+import { maskRowSimd } from './mask/simd';
+import { P_EPOCH, P_SEED, P_WHOLE_WORD } from './params';
+
+export { findInvalid } from './validate';
+
 /** First byte after the module's static data: host arenas start at or above it. */
 export function heapBase(): usize {
   return __heap_base;
+}
+
+/**
+ * Masks `rows` rows of `len` int32 ids at `src` (row-major) into `dst` (may equal `src`) and
+ * `labels`, with the parameter block at `params`, one u32 sample id per row at `sampleIds`,
+ * and `scratch` of 8 × len bytes (exact mode). Ids must already be validated against the
+ * vocabulary (findInvalid). Returns 0.
+ */
+export function maskSimd(
+  params: usize, src: usize, dst: usize, labels: usize, rows: i32, len: i32, sampleIds: usize, scratch: usize,
+): i32 {
+  return maskRows(true, params, src, dst, labels, rows, len, sampleIds, scratch);
+}
+
+/** The scalar twin of {@link maskSimd}: same signature, bit-identical results. */
+export function maskScalar(
+  params: usize, src: usize, dst: usize, labels: usize, rows: i32, len: i32, sampleIds: usize, scratch: usize,
+): i32 {
+  return maskRows(false, params, src, dst, labels, rows, len, sampleIds, scratch);
+}
+
+// @ts-ignore: decorator
+@inline
+function maskRows(
+  simd: bool, params: usize, src: usize, dst: usize, labels: usize, rows: i32, len: i32, sampleIds: usize,
+  scratch: usize,
+): i32 {
+  const seed = load<u32>(params + P_SEED);
+  const epoch = load<u32>(params + P_EPOCH);
+  const vectorised = simd && load<i32>(params + P_WHOLE_WORD) == 0;
+  const rowBytes = <usize>len << 2;
+  for (let r = 0; r < rows; r++) {
+    const key = streamKey(seed, epoch, load<u32>(sampleIds + (<usize>r << 2)));
+    const off = <usize>r * rowBytes;
+    if (vectorised) maskRowSimd(params, src + off, dst + off, labels + off, len, key, scratch);
+    else maskRowScalar(params, src + off, dst + off, labels + off, len, key, scratch);
+  }
+  return 0;
 }

@@ -1,0 +1,37 @@
+// The masking parameter block the host writes before calling a kernel. Byte offsets from the
+// block's start; src/mask/params.ts writes the same layout.
+//
+//   0 seed u32        4 epoch u32 (effective)   8 tSel u32      12 tMask u32     16 tMr u32
+//  20 maskId i32     24 ignoreIndex i32        28 randLo i32   32 nAllowed u32  36 mode (0 bernoulli, 1 exact)
+//  40 wholeWord 0/1  44 nSpecial               48 nSkip        52 flags ptr: u8 per vocabulary id,
+//                                                              bit 0 special, bit 1 starts a word
+//  64 maskProb f64
+// 128 specials i32[64] (any order)   384 skip i32[64] (specials in [randLo, randHi), ascending)
+// 640 special splats v128[64]        2048 end
+
+export const P_SEED: usize = 0;
+export const P_EPOCH: usize = 4;
+export const P_TSEL: usize = 8;
+export const P_TMASK: usize = 12;
+export const P_TMR: usize = 16;
+export const P_MASK_ID: usize = 20;
+export const P_IGNORE: usize = 24;
+export const P_RAND_LO: usize = 28;
+export const P_N_ALLOWED: usize = 32;
+export const P_MODE: usize = 36;
+export const P_WHOLE_WORD: usize = 40;
+export const P_N_SPECIAL: usize = 44;
+export const P_N_SKIP: usize = 48;
+export const P_FLAGS: usize = 52;
+export const P_MASK_PROB: usize = 64;
+export const P_SPECIALS: usize = 128;
+export const P_SKIP: usize = 384;
+export const P_SPLATS: usize = 640;
+export const PARAMS_SIZE: usize = 2048;
+export const MAX_SPECIALS: i32 = 64;
+
+export const MODE_BERNOULLI: i32 = 0;
+export const MODE_EXACT: i32 = 1;
+
+export const FLAG_SPECIAL: u8 = 1;
+export const FLAG_WORD_START: u8 = 2;

@@ -1,0 +1,100 @@
+/**
+ * The host side of the masking kernels: the parameter block, the batch buffers in an arena,
+ * and the call. Internal; {@link Masker} is the public face.
+ *
+ *   params (2048 B) | flags (vocabSize B) | src ids | labels | sample ids | scratch (8 × L)
+ *                                          '----------- reserved per batch shape ---------'
+ */
+import { Arena } from '../wasm/arena.js';
+import { createMemory, instantiate, type KernelExports } from '../wasm/module.js';
+import type { MaskParams } from './options.js';
+
+export type KernelTier = 'simd' | 'scalar';
+
+/** Byte offsets of the parameter block (mirrors `assembly/params.ts`). */
+const P = {
+  seed: 0, epoch: 4, tSel: 8, tMask: 12, tMr: 16, maskId: 20, ignore: 24, randLo: 28, nAllowed: 32,
+  mode: 36, wholeWord: 40, nSpecial: 44, nSkip: 48, flags: 52, maskProb: 64, specials: 128, skip: 384,
+  splats: 640, size: 2048,
+} as const;
+
+/** Buffers of one batch shape inside the arena. */
+export interface MaskBuffers {
+  rows: number;
+  len: number;
+  src: number;
+  labels: number;
+  sampleIds: number;
+  scratch: number;
+}
+
+export class MaskKernel {
+  readonly arena: Arena;
+  readonly exports: KernelExports;
+  private readonly paramsPtr: number;
+  private readonly flagsPtr: number;
+  private readonly batchMark: number;
+  private buffers: MaskBuffers | undefined;
+
+  constructor(params: MaskParams, memory: WebAssembly.Memory = createMemory(1 << 20), base?: number) {
+    this.exports = instantiate(memory);
+    this.arena = new Arena(memory, Math.max(base ?? 0, this.exports.heapBase(), 1024));
+    this.paramsPtr = this.arena.alloc(P.size);
+    this.flagsPtr = this.arena.alloc(params.vocabSize);
+    this.arena.u8(this.flagsPtr, params.vocabSize).set(params.flags);
+    this.batchMark = this.arena.mark();
+    this.setParams(params);
+  }
+
+  /** Writes the parameter block (the flags table stays: vocabulary and specials are fixed per kernel). */
+  setParams(p: MaskParams): void {
+    const v = new DataView(this.arena.memory.buffer, this.paramsPtr, P.size);
+    v.setUint32(P.seed, p.seed, true);
+    v.setUint32(P.epoch, p.epoch, true);
+    v.setUint32(P.tSel, p.tSel, true);
+    v.setUint32(P.tMask, p.tMask, true);
+    v.setUint32(P.tMr, p.tMr, true);
+    v.setInt32(P.maskId, p.maskId, true);
+    v.setInt32(P.ignore, p.ignoreIndex, true);
+    v.setInt32(P.randLo, p.randLo, true);
+    v.setUint32(P.nAllowed, p.nAllowed, true);
+    v.setInt32(P.mode, p.selection === 'bernoulli' ? 0 : 1, true);
+    v.setInt32(P.wholeWord, p.wholeWord ? 1 : 0, true);
+    v.setInt32(P.nSpecial, p.specials.length, true);
+    v.setInt32(P.nSkip, p.skip.length, true);
+    v.setUint32(P.flags, this.flagsPtr, true);
+    v.setFloat64(P.maskProb, p.maskProb, true);
+    p.specials.forEach((id, j) => {
+      v.setInt32(P.specials + 4 * j, id, true);
+      for (let lane = 0; lane < 4; lane++) v.setInt32(P.splats + 16 * j + 4 * lane, id, true);
+    });
+    p.skip.forEach((id, j) => v.setInt32(P.skip + 4 * j, id, true));
+  }
+
+  /** The buffers for `rows × len`, reallocated only when the shape grows. */
+  reserve(rows: number, len: number): MaskBuffers {
+    const b = this.buffers;
+    if (b && b.rows * b.len >= rows * len && b.rows >= rows && b.len >= len) return { ...b, rows, len };
+    this.arena.release(this.batchMark);
+    const n = rows * len;
+    this.buffers = {
+      rows, len,
+      src: this.arena.alloc(4 * n),
+      labels: this.arena.alloc(4 * n),
+      sampleIds: this.arena.alloc(4 * rows),
+      scratch: this.arena.alloc(8 * len + 16),
+    };
+    return this.buffers;
+  }
+
+  /** Index of the first id of `src` outside the vocabulary, or -1. */
+  findInvalid(b: MaskBuffers, vocabSize: number): number {
+    return this.exports.findInvalid(b.src, b.rows * b.len, vocabSize);
+  }
+
+  /** Masks `src` in place and writes `labels`. */
+  run(tier: KernelTier, b: MaskBuffers): void {
+    const fn = tier === 'simd' ? this.exports.maskSimd : this.exports.maskScalar;
+    fn(this.paramsPtr, b.src, b.src, b.labels, b.rows, b.len, b.sampleIds, b.scratch);
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Masking options: the public shape, defaults, validation, and the integer parameters every
+ * implementation (SIMD, scalar, reference) receives, so they cannot disagree on rounding.
+ */
+import { threshold31 } from '../rng.js';
+import { checkBoolean, checkEnum, checkInteger, checkKnownKeys, checkNumber, describe, I32_MAX, I32_MIN, U32_MAX } from '../validate.js';
+
+export type MaskSelection = 'bernoulli' | 'exact';
+
+export interface MaskOptions {
+  /** Number of ids in the vocabulary; every input id must be in [0, vocabSize). */
+  vocabSize: number;
+  /** The `<mask>` id. It is always treated as special (never selected, never drawn). */
+  maskId: number;
+  /** Ids never selected and never drawn as random replacements: padding, `<s>`, `</s>`, reserved ids… (at most 63). */
+  specialIds: readonly number[];
+  /** Share of eligible tokens (or words) selected. Default 0.15. */
+  maskProb?: number;
+  /** Share of selected positions replaced by `<mask>`. Default 0.8. */
+  maskReplaceProb?: number;
+  /** Share of selected positions replaced by a random id; the rest stay unchanged. Default 0.1. */
+  randomReplaceProb?: number;
+  /** `[lo, hi)`: random replacements are uniform over this range minus the special ids. Default `[0, vocabSize)`. */
+  randomIdRange?: readonly [number, number];
+  /** Label of positions that are not selected. Default -100. */
+  ignoreIndex?: number;
+  /** `bernoulli` (each eligible unit independently, as Hugging Face) or `exact` (per row, round(maskProb × eligible) units, as fairseq). Default `bernoulli`. */
+  selection?: MaskSelection;
+  /** Select whole words: every piece of a selected word gets the same 80/10/10 decision. Default false. */
+  wholeWordMask?: boolean;
+  /** Word-start flag per id (`wordStarts[id] !== 0`), required with `wholeWordMask`. */
+  wordStarts?: Uint8Array;
+  /** Seed of every random decision, an integer in [0, 2^32). Default 0. */
+  seed?: number;
+  /** Epoch, an integer in [0, 2^32). Default 0. */
+  epoch?: number;
+  /** Static masking: the mask of epoch e is the mask of epoch e mod dupeFactor (BERT used 10). Default: dynamic. */
+  dupeFactor?: number;
+}
+
+/** Everything a kernel needs, in integers. */
+export interface MaskParams {
+  vocabSize: number;
+  seed: number;
+  /** The effective epoch: `epoch mod dupeFactor` for static masking. */
+  epoch: number;
+  /** Static masking period, or undefined for dynamic masking. */
+  dupeFactor: number | undefined;
+  maskProb: number;
+  tSel: number;
+  tMask: number;
+  tMr: number;
+  maskId: number;
+  ignoreIndex: number;
+  randLo: number;
+  nAllowed: number;
+  selection: MaskSelection;
+  wholeWord: boolean;
+  /** Special ids, ascending, unique, `maskId` included. */
+  specials: Int32Array;
+  /** Specials inside the random range, ascending: the ids a random draw skips over. */
+  skip: Int32Array;
+  /** Per id: bit 0 special, bit 1 starts a word. */
+  flags: Uint8Array;
+}
+
+export const MAX_SPECIALS = 64;
+export const FLAG_SPECIAL = 1;
+export const FLAG_WORD_START = 2;
+
+const KNOWN = [
+  'vocabSize', 'maskId', 'specialIds', 'maskProb', 'maskReplaceProb', 'randomReplaceProb', 'randomIdRange',
+  'ignoreIndex', 'selection', 'wholeWordMask', 'wordStarts', 'seed', 'epoch', 'dupeFactor',
+] as const;
+
+/** Validates `options` (TypeError / RangeError naming the option) and derives the kernel parameters. */
+export function resolveMaskOptions(options: MaskOptions, name = 'options'): MaskParams {
+  checkKnownKeys(name, options, KNOWN);
+  const o = options;
+  const vocabSize = checkInteger(`${name}.vocabSize`, o.vocabSize, 1, I32_MAX);
+  const maskId = checkInteger(`${name}.maskId`, o.maskId, 0, vocabSize - 1);
+  if (!Array.isArray(o.specialIds)) throw new TypeError(`${name}.specialIds must be an array of ids, got ${describe(o.specialIds)}`);
+  const set = new Set<number>([maskId]);
+  o.specialIds.forEach((id, i) => set.add(checkInteger(`${name}.specialIds[${i}]`, id, 0, vocabSize - 1)));
+  if (set.size > MAX_SPECIALS) {
+    throw new RangeError(`${name}.specialIds must hold at most ${MAX_SPECIALS - 1} ids besides maskId, got ${set.size - 1}; exclude reserved ranges with randomIdRange`);
+  }
+  const specials = Int32Array.from([...set].sort((a, b) => a - b));
+  const maskProb = checkNumber(`${name}.maskProb`, o.maskProb ?? 0.15, 0, 1);
+  const pm = checkNumber(`${name}.maskReplaceProb`, o.maskReplaceProb ?? 0.8, 0, 1);
+  const pr = checkNumber(`${name}.randomReplaceProb`, o.randomReplaceProb ?? 0.1, 0, 1);
+  if (pm + pr > 1) {
+    throw new RangeError(`${name}.maskReplaceProb + ${name}.randomReplaceProb must be at most 1, got ${pm} + ${pr}`);
+  }
+  const range = o.randomIdRange ?? [0, vocabSize];
+  if (!Array.isArray(range) || range.length !== 2) {
+    throw new TypeError(`${name}.randomIdRange must be a pair [lo, hi), got ${describe(range)}`);
+  }
+  const randLo = checkInteger(`${name}.randomIdRange[0]`, range[0], 0, vocabSize - 1);
+  const randHi = checkInteger(`${name}.randomIdRange[1]`, range[1], randLo + 1, vocabSize);
+  const skip = specials.filter((id) => id >= randLo && id < randHi);
+  const nAllowed = randHi - randLo - skip.length;
+  if (pr > 0 && nAllowed === 0) {
+    throw new RangeError(`${name}.randomIdRange [${randLo}, ${randHi}) holds only special ids, so randomReplaceProb ${pr} cannot draw a replacement`);
+  }
+  const ignoreIndex = checkInteger(`${name}.ignoreIndex`, o.ignoreIndex ?? -100, I32_MIN, I32_MAX);
+  const selection = checkEnum(`${name}.selection`, o.selection ?? 'bernoulli', ['bernoulli', 'exact'] as const);
+  const wholeWord = checkBoolean(`${name}.wholeWordMask`, o.wholeWordMask ?? false);
+  const seed = checkInteger(`${name}.seed`, o.seed ?? 0, 0, U32_MAX);
+  const epoch = checkInteger(`${name}.epoch`, o.epoch ?? 0, 0, U32_MAX);
+  const dupeFactor = o.dupeFactor === undefined ? undefined : checkInteger(`${name}.dupeFactor`, o.dupeFactor, 1, U32_MAX);
+  const flags = new Uint8Array(vocabSize);
+  if (wholeWord || o.wordStarts !== undefined) {
+    const ws = o.wordStarts;
+    if (!(ws instanceof Uint8Array)) {
+      throw new TypeError(`${name}.wordStarts must be a Uint8Array of vocabSize flags${wholeWord ? ' (required by wholeWordMask)' : ''}, got ${describe(ws)}`);
+    }
+    if (ws.length < vocabSize) throw new RangeError(`${name}.wordStarts must have vocabSize (${vocabSize}) entries, got ${ws.length}`);
+    for (let id = 0; id < vocabSize; id++) if (ws[id] !== 0) flags[id] = FLAG_WORD_START;
+  }
+  for (const id of specials) flags[id] |= FLAG_SPECIAL;
+  return {
+    vocabSize, seed, epoch: dupeFactor === undefined ? epoch : epoch % dupeFactor, dupeFactor, maskProb,
+    tSel: threshold31(maskProb), tMask: threshold31(pm), tMr: threshold31(Math.min(1, pm + pr)),
+    maskId, ignoreIndex, randLo, nAllowed, selection, wholeWord, specials, skip, flags,
+  };
+}
+
+/** The same parameters for another epoch (the per-call override), validated. */
+export function withEpoch(params: MaskParams, epoch: number, name = 'epoch'): MaskParams {
+  const e = checkInteger(name, epoch, 0, U32_MAX);
+  return { ...params, epoch: params.dupeFactor === undefined ? e : e % params.dupeFactor };
+}

@@ -1,0 +1,40 @@
+/**
+ * The compiled kernel module (`build/maskpack.wasm`), compiled once per thread and shared:
+ * a `WebAssembly.Module` can be posted to workers, which then only instantiate it.
+ */
+import { readFileSync } from 'node:fs';
+
+/** The kernels' raw-pointer ABI (see `assembly/index.ts`). */
+export interface KernelExports {
+  heapBase(): number;
+  findInvalid(ids: number, n: number, vocabSize: number): number;
+  maskSimd(params: number, src: number, dst: number, labels: number, rows: number, len: number,
+    sampleIds: number, scratch: number): number;
+  maskScalar(params: number, src: number, dst: number, labels: number, rows: number, len: number,
+    sampleIds: number, scratch: number): number;
+}
+
+/** WebAssembly pages are 64 KiB; the module imports a shared memory of at most 65536 pages (4 GiB). */
+export const PAGE_BYTES = 65536;
+export const MAX_PAGES = 65536;
+
+const WASM_URL = new URL('../../../build/maskpack.wasm', import.meta.url);
+let compiled: WebAssembly.Module | undefined;
+
+/** The kernel module, compiled on first use. */
+export function kernelModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(readFileSync(WASM_URL));
+  return compiled;
+}
+
+/** A shared memory the kernels can import, with room for at least `bytes`. */
+export function createMemory(bytes: number): WebAssembly.Memory {
+  const initial = Math.max(2, Math.ceil(bytes / PAGE_BYTES));
+  return new WebAssembly.Memory({ initial, maximum: MAX_PAGES, shared: true });
+}
+
+/** Instantiates the kernels over `memory` (synchronous: the module is already compiled). */
+export function instantiate(memory: WebAssembly.Memory, module: WebAssembly.Module = kernelModule()): KernelExports {
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return instance.exports as unknown as KernelExports;
+}
