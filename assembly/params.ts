@@ -5,9 +5,11 @@
 //  20 maskId i32     24 ignoreIndex i32        28 randLo i32   32 nAllowed u32  36 mode (0 bernoulli, 1 exact)
 //  40 wholeWord 0/1  44 nSpecial               48 nSkip        52 flags ptr: u8 per vocabulary id,
 //                                                              bit 0 special, bit 1 starts a word
+//  56 nRuns: contiguous runs of special ids (at least 2 slots are always filled; an empty run has length 0)
 //  64 maskProb f64
 // 128 specials i32[64] (any order)   384 skip i32[64] (specials in [randLo, randHi), ascending)
-// 640 special splats v128[64]        2048 end
+// 640 runs: per run a v128 splat of (first id - 1) then a v128 splat of (first id + length) (32 bytes)
+// 2688 end (block size 4096)
 
 export const P_SEED: usize = 0;
 export const P_EPOCH: usize = 4;
@@ -26,8 +28,9 @@ export const P_FLAGS: usize = 52;
 export const P_MASK_PROB: usize = 64;
 export const P_SPECIALS: usize = 128;
 export const P_SKIP: usize = 384;
-export const P_SPLATS: usize = 640;
-export const PARAMS_SIZE: usize = 2048;
+export const P_N_RUNS: usize = 56;
+export const P_RUNS: usize = 640;
+export const PARAMS_SIZE: usize = 4096;
 export const MAX_SPECIALS: i32 = 64;
 
 export const MODE_BERNOULLI: i32 = 0;

@@ -18,7 +18,7 @@ export function unitKey(hs: u32, s: i32): u64 {
 /** The `index`-th id of [randLo, randHi) that is not special (ascending order). */
 // @ts-ignore: decorator
 @inline
-function randomId(params: usize, r: u32): i32 {
+export function randomId(params: usize, r: u32): i32 {
   let id = load<i32>(params + P_RAND_LO) + <i32>uniformBelow(r, load<u32>(params + P_N_ALLOWED));
   const nSkip = load<i32>(params + P_N_SKIP);
   for (let j = 0; j < nSkip; j++) {

@@ -1,42 +1,64 @@
-// The SIMD masking kernel for token-level selection. Four positions per step:
+// The SIMD masking kernel for token-level selection. Four positions per step, branch-free
+// except for the rare random replacements:
 //
-//   v    = ids[i..i+4]                        special = OR_j (v == SPLAT_SPECIAL[j])
-//   h    = mix32x4(key + (i..i+3) * HASH_POSITION)
-//   sel  = bernoulli: (h >>> 1) <u tSel       exact: (h, i) <= (thrHi, thrLo) as one u64 key
-//   labels[i..i+4] = sel ? v : ignore          dst[i..i+4] = v
-//   then, for the set lanes of bitmask(sel) (about 15%): dst[lane] = replacement(...)
+//   v      = ids[i..i+4]
+//   special= OR over runs (first - 1 < v < first + length)   (specials grouped in contiguous runs)
+//   h      = mix32x4(key + (i..i+3) * HASH_POSITION)
+//   sel    = bernoulli: (h >>> 1) <u tSel    exact: (h, i) <= (thrHi, thrLo) as one u64 key;  and not special
+//   d      = mix32x4(h ^ HASH_DECISION) >>> 1
+//   labels = sel ? v : ignore
+//   dst    = sel & d <u tMask ? maskId : v
+//   then, for lanes with sel & tMask <= d <u tMr (about 1.5% of tokens): dst[lane] = random id
 //
-// Rows are processed independently; positions past the last multiple of four take the
-// scalar path, so nothing is read or written beyond `len` (no over-read).
-import { HASH_POSITION, mix32x4, positionHash } from '../hash';
-import { MODE_BERNOULLI, P_IGNORE, P_MODE, P_N_SPECIAL, P_SPLATS, P_TSEL } from '../params';
-import { exactThreshold, isSelected, NO_THRESHOLD, replacement } from './common';
+// Positions past the last multiple of four take the scalar path: nothing is read or written
+// beyond `len` (no over-read).
+import { HASH_DECISION, HASH_POSITION, HASH_RANDOM, mix32, mix32x4, positionHash } from '../hash';
+import {
+  FLAG_SPECIAL, MODE_BERNOULLI, P_FLAGS, P_IGNORE, P_MASK_ID, P_MODE, P_N_RUNS, P_RUNS, P_TMASK, P_TMR, P_TSEL,
+} from '../params';
+import { exactThreshold, isSelected, NO_THRESHOLD, randomId, replacement } from './common';
 
 const SPLAT_LANE_STEPS = i32x4(0, <i32>HASH_POSITION, <i32>(HASH_POSITION * 2), <i32>(HASH_POSITION * 3));
 const SPLAT_FOUR_STEPS = i32x4.splat(<i32>(HASH_POSITION * 4));
+const SPLAT_DECISION = i32x4.splat(<i32>HASH_DECISION);
 const SPLAT_LANE_INDEX = i32x4(0, 1, 2, 3);
 const SPLAT_FOUR = i32x4.splat(4);
 
-/** Lanes of `v` equal to any special id. */
+/**
+ * Lanes of `v` that hold a special id: `first - 1 < v < first + length` per run (ids are
+ * validated, so signed compares suffice), two runs unrolled, the rest (rare) in a loop.
+ */
 // @ts-ignore: decorator
 @inline
-function specialLanes(params: usize, v: v128, nSpecial: i32): v128 {
-  let acc = i32x4.eq(v, v128.load(params + P_SPLATS));
-  for (let j = 1; j < nSpecial; j++) {
-    acc = v128.or(acc, i32x4.eq(v, v128.load(params + P_SPLATS + (<usize>j << 4))));
+function specialLanes(params: usize, v: v128, nRuns: i32): v128 {
+  let acc = v128.or(
+    v128.and(i32x4.gt_s(v, v128.load(params + P_RUNS)), i32x4.lt_s(v, v128.load(params + P_RUNS + 16))),
+    v128.and(i32x4.gt_s(v, v128.load(params + P_RUNS + 32)), i32x4.lt_s(v, v128.load(params + P_RUNS + 48))),
+  );
+  for (let j = 2; j < nRuns; j++) {
+    const run = params + P_RUNS + (<usize>j << 5);
+    acc = v128.or(acc, v128.and(i32x4.gt_s(v, v128.load(run)), i32x4.lt_s(v, v128.load(run + 16))));
   }
   return acc;
 }
 
-/** Writes the replacements of the selected lanes in `bits` (a 4-bit lane mask) of one vector. */
+/** Writes labels and ids of the four positions at `i` given their hashes and selection. */
 // @ts-ignore: decorator
 @inline
-function patchLanes(params: usize, src: usize, dst: usize, i: i32, bits: i32, key: u32): void {
+function emit(
+  params: usize, dst: usize, labels: usize, key: u32, i: i32, v: v128, h: v128, sel: v128,
+  vIgnore: v128, vMaskId: v128, vTMask: v128, vTMr: v128,
+): void {
+  const off = <usize>i << 2;
+  const d = i32x4.shr_u(mix32x4(v128.xor(h, SPLAT_DECISION)), 1);
+  const toMask = v128.and(sel, i32x4.le_s(d, vTMask));
+  v128.store(labels + off, v128.bitselect(v, vIgnore, sel));
+  v128.store(dst + off, v128.bitselect(vMaskId, v, toMask));
+  let bits = i32x4.bitmask(v128.andnot(v128.and(sel, i32x4.le_s(d, vTMr)), toMask));
   while (bits) {
     const j = i + ctz(bits);
-    const off = <usize>j << 2;
-    const hs = positionHash(key, <u32>j);
-    store<i32>(dst + off, replacement(params, load<i32>(src + off), hs, hs));
+    const hi = positionHash(key, <u32>j);
+    store<i32>(dst + (<usize>j << 2), randomId(params, mix32(hi ^ HASH_RANDOM)));
     bits &= bits - 1;
   }
 }
@@ -45,23 +67,24 @@ export function maskRowSimd(
   params: usize, src: usize, dst: usize, labels: usize, len: i32, key: u32, scratch: usize,
 ): void {
   const mode = load<i32>(params + P_MODE);
-  const nSpecial = load<i32>(params + P_N_SPECIAL);
   const ignore = load<i32>(params + P_IGNORE);
   const tSel = load<u32>(params + P_TSEL);
   const thr = mode == MODE_BERNOULLI ? NO_THRESHOLD : exactThreshold(params, src, len, key, scratch);
+  const nRuns = load<i32>(params + P_N_RUNS);
   const vIgnore = i32x4.splat(ignore);
+  const vMaskId = i32x4.splat(load<i32>(params + P_MASK_ID));
+  // Thresholds t <= 2^31 compared as `x <= t - 1` on non-negative 31-bit x: signed lanes suffice.
+  const vTMask = i32x4.splat(load<i32>(params + P_TMASK) - 1);
+  const vTMr = i32x4.splat(load<i32>(params + P_TMR) - 1);
   let vKey = i32x4.add(i32x4.splat(<i32>key), SPLAT_LANE_STEPS);
   let i = 0;
   if (mode == MODE_BERNOULLI) {
-    const vSel = i32x4.splat(<i32>tSel);
+    const vSel = i32x4.splat(<i32>tSel - 1);
     while (i + 4 <= len) {
-      const off = <usize>i << 2;
-      const v = v128.load(src + off);
+      const v = v128.load(src + (<usize>i << 2));
       const h = mix32x4(vKey);
-      const sel = v128.andnot(i32x4.lt_u(i32x4.shr_u(h, 1), vSel), specialLanes(params, v, nSpecial));
-      v128.store(labels + off, v128.bitselect(v, vIgnore, sel));
-      v128.store(dst + off, v);
-      patchLanes(params, src, dst, i, i32x4.bitmask(sel), key);
+      const sel = v128.andnot(i32x4.le_s(i32x4.shr_u(h, 1), vSel), specialLanes(params, v, nRuns));
+      emit(params, dst, labels, key, i, v, h, sel, vIgnore, vMaskId, vTMask, vTMr);
       vKey = i32x4.add(vKey, SPLAT_FOUR_STEPS);
       i += 4;
     }
@@ -70,14 +93,11 @@ export function maskRowSimd(
     const vThrLo = i32x4.splat(<i32>thr);
     let vPos = SPLAT_LANE_INDEX;
     while (i + 4 <= len) {
-      const off = <usize>i << 2;
-      const v = v128.load(src + off);
+      const v = v128.load(src + (<usize>i << 2));
       const h = mix32x4(vKey);
       const below = v128.or(i32x4.lt_u(h, vThrHi), v128.and(i32x4.eq(h, vThrHi), i32x4.le_u(vPos, vThrLo)));
-      const sel = v128.andnot(below, specialLanes(params, v, nSpecial));
-      v128.store(labels + off, v128.bitselect(v, vIgnore, sel));
-      v128.store(dst + off, v);
-      patchLanes(params, src, dst, i, i32x4.bitmask(sel), key);
+      const sel = v128.andnot(below, specialLanes(params, v, nRuns));
+      emit(params, dst, labels, key, i, v, h, sel, vIgnore, vMaskId, vTMask, vTMr);
       vKey = i32x4.add(vKey, SPLAT_FOUR_STEPS);
       vPos = i32x4.add(vPos, SPLAT_FOUR);
       i += 4;
@@ -85,29 +105,18 @@ export function maskRowSimd(
   } else {
     while (i + 4 <= len) {
       const off = <usize>i << 2;
-      const v = v128.load(src + off);
       v128.store(labels + off, vIgnore);
-      v128.store(dst + off, v);
+      v128.store(dst + off, v128.load(src + off));
       i += 4;
     }
   }
+  const flags = load<usize>(params + P_FLAGS);
   for (; i < len; i++) {
     const off = <usize>i << 2;
     const id = load<i32>(src + off);
     const hs = positionHash(key, <u32>i);
-    store<i32>(dst + off, id);
-    store<i32>(labels + off, ignore);
-    if (isSpecialScalar(params, id, nSpecial) || !isSelected(mode, tSel, thr, hs, i)) continue;
-    store<i32>(dst + off, replacement(params, id, hs, hs));
-    store<i32>(labels + off, id);
+    const selected = !(load<u8>(flags + <usize>id) & FLAG_SPECIAL) && isSelected(mode, tSel, thr, hs, i);
+    store<i32>(dst + off, selected ? replacement(params, id, hs, hs) : id);
+    store<i32>(labels + off, selected ? id : ignore);
   }
-}
-
-// @ts-ignore: decorator
-@inline
-function isSpecialScalar(params: usize, id: i32, nSpecial: i32): bool {
-  for (let j = 0; j < nSpecial; j++) {
-    if (load<i32>(params + P_SPLATS + (<usize>j << 4)) == id) return true;
-  }
-  return false;
 }

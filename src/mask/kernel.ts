@@ -2,8 +2,8 @@
  * The host side of the masking kernels: the parameter block, the batch buffers in an arena,
  * and the call. Internal; {@link Masker} is the public face.
  *
- *   params (2048 B) | flags (vocabSize B) | src ids | labels | sample ids | scratch (8 × L)
- *                                          '----------- reserved per batch shape ---------'
+ *   params (4096 B) | flags (vocabSize B) | src ids | dst ids | labels | sample ids | scratch (8 × L)
+ *                                          '--------------- reserved per batch shape -------------'
  */
 import { Arena } from '../wasm/arena.js';
 import { createMemory, instantiate, type KernelExports } from '../wasm/module.js';
@@ -14,8 +14,8 @@ export type KernelTier = 'simd' | 'scalar';
 /** Byte offsets of the parameter block (mirrors `assembly/params.ts`). */
 const P = {
   seed: 0, epoch: 4, tSel: 8, tMask: 12, tMr: 16, maskId: 20, ignore: 24, randLo: 28, nAllowed: 32,
-  mode: 36, wholeWord: 40, nSpecial: 44, nSkip: 48, flags: 52, maskProb: 64, specials: 128, skip: 384,
-  splats: 640, size: 2048,
+  mode: 36, wholeWord: 40, nSpecial: 44, nSkip: 48, flags: 52, nRuns: 56, maskProb: 64, specials: 128,
+  skip: 384, runs: 640, size: 4096,
 } as const;
 
 /** Buffers of one batch shape inside the arena. */
@@ -23,6 +23,7 @@ export interface MaskBuffers {
   rows: number;
   len: number;
   src: number;
+  dst: number;
   labels: number;
   sampleIds: number;
   scratch: number;
@@ -64,9 +65,14 @@ export class MaskKernel {
     v.setInt32(P.nSkip, p.skip.length, true);
     v.setUint32(P.flags, this.flagsPtr, true);
     v.setFloat64(P.maskProb, p.maskProb, true);
-    p.specials.forEach((id, j) => {
-      v.setInt32(P.specials + 4 * j, id, true);
-      for (let lane = 0; lane < 4; lane++) v.setInt32(P.splats + 16 * j + 4 * lane, id, true);
+    p.specials.forEach((id, j) => v.setInt32(P.specials + 4 * j, id, true));
+    const runs = specialRuns(p.specials);
+    v.setInt32(P.nRuns, runs.length, true);
+    runs.forEach(([start, length], j) => {
+      for (let lane = 0; lane < 4; lane++) {
+        v.setInt32(P.runs + 32 * j + 4 * lane, start - 1, true);
+        v.setInt32(P.runs + 32 * j + 16 + 4 * lane, start + length, true);
+      }
     });
     p.skip.forEach((id, j) => v.setInt32(P.skip + 4 * j, id, true));
   }
@@ -80,6 +86,7 @@ export class MaskKernel {
     this.buffers = {
       rows, len,
       src: this.arena.alloc(4 * n),
+      dst: this.arena.alloc(4 * n),
       labels: this.arena.alloc(4 * n),
       sampleIds: this.arena.alloc(4 * rows),
       scratch: this.arena.alloc(8 * len + 16),
@@ -92,9 +99,24 @@ export class MaskKernel {
     return this.exports.findInvalid(b.src, b.rows * b.len, vocabSize);
   }
 
-  /** Masks `src` in place and writes `labels`. */
+  /** Masks `src` into `dst` and `labels` (`src` is left as it was). */
   run(tier: KernelTier, b: MaskBuffers): void {
     const fn = tier === 'simd' ? this.exports.maskSimd : this.exports.maskScalar;
-    fn(this.paramsPtr, b.src, b.src, b.labels, b.rows, b.len, b.sampleIds, b.scratch);
+    fn(this.paramsPtr, b.src, b.dst, b.labels, b.rows, b.len, b.sampleIds, b.scratch);
   }
+}
+
+/**
+ * Ascending special ids grouped into contiguous runs `[start, length]` (RoBERTa's nine
+ * specials are two runs), padded to the two runs the SIMD kernel always tests.
+ */
+export function specialRuns(specials: Int32Array): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const id of specials) {
+    const last = runs[runs.length - 1];
+    if (last && last[0] + last[1] === id) last[1]++;
+    else runs.push([id, 1]);
+  }
+  while (runs.length < 2) runs.push([0, 0]); // matches nothing: -1 < v < 0
+  return runs;
 }

@@ -54,7 +54,7 @@ export class Masker {
     if (params !== this.params) this.kernel.setParams(params);
     this.kernel.run(this.tier, b);
     if (params !== this.params) this.kernel.setParams(this.params);
-    return { inputIds: this.kernel.arena.i32(b.src, n).slice(), labels: this.kernel.arena.i32(b.labels, n).slice() };
+    return { inputIds: this.kernel.arena.i32(b.dst, n).slice(), labels: this.kernel.arena.i32(b.labels, n).slice() };
   }
 }
 

@@ -1,0 +1,54 @@
+/**
+ * `npm run bench [-- --quick]`: runs every benchmark module, prints a table with the ratios the
+ * issues set as goals, and writes bench/results/latest.json as
+ * `{"metrics": {"<name>": {"value": n, "unit": "..."}}}`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { BenchOptions, Metrics } from './util.js';
+
+type BenchModule = { run(opts: BenchOptions): Promise<Metrics> };
+
+const MODULES: [string, () => Promise<BenchModule>][] = [
+  ['mask', () => import('./mask.js')],
+];
+
+/** Goal ratios: [name, numerator, denominator, goal]. */
+const RATIOS: [string, string, string, number][] = [
+  ['mask.simd / mask.reference', 'mask.simd', 'mask.reference', 4],
+  ['mask.simd / ceiling.copyFill', 'mask.simd', 'ceiling.copyFill', 0.12],
+];
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+  const metrics: Metrics = {};
+  for (const [name, load] of MODULES) {
+    if (only && !only.includes(name)) continue;
+    Object.assign(metrics, await (await load()).run({ quick }));
+  }
+  console.log('\nmetric                          value            unit');
+  for (const [name, m] of Object.entries(metrics)) {
+    console.log(`${name.padEnd(30)} ${format(m.value).padStart(14)}   ${m.unit}`);
+  }
+  console.log('\nratio                                          measured   goal');
+  for (const [label, num, den, goal] of RATIOS) {
+    if (!metrics[num] || !metrics[den]) continue;
+    const r = metrics[num].value / metrics[den].value;
+    console.log(`${label.padEnd(46)} ${r.toFixed(3).padStart(8)}   >= ${goal} ${r >= goal ? 'met' : 'NOT met'}`);
+  }
+  const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const out = { date: new Date().toISOString(), quick, node: process.version, cpus: cpus().length, metrics };
+  writeFileSync(dir + 'latest.json', JSON.stringify(out, null, 2) + '\n');
+  console.log(`\nwrote ${dir}latest.json`);
+}
+
+function format(v: number): string {
+  if (v >= 1e6) return `${(v / 1e6).toFixed(1)} M`;
+  if (v >= 1e3) return `${(v / 1e3).toFixed(1)} k`;
+  return v.toFixed(3);
+}
+
+await main();
