@@ -1,6 +1,7 @@
 // maskpack's WebAssembly kernels. Raw-pointer ABI: pointers are usize into the (imported,
 // shared) memory laid out by the host, counts are i32, results are counts or status codes.
 // No kernel allocates.
+import { collate } from './collate';
 import { streamKey } from './hash';
 import { maskRowScalar } from './mask/common';
 import { maskRowSimd } from './mask/simd';
@@ -49,4 +50,23 @@ function maskRows(
     else maskRowScalar(params, src + off, dst + off, labels + off, len, key, scratch);
   }
   return 0;
+}
+
+/**
+ * Collates rows from a plan and masks them (see `assembly/collate.ts` for the plan encoding
+ * and the arguments). Returns 0 or a negative status.
+ */
+export function collateSimd(
+  params: usize, pad: i32, tokens: usize, elemSize: i32, items: usize, rowItemStart: usize, rows: i32, width: i32,
+  sampleIds: usize, ids: usize, labels: usize, attention: usize, types: usize, scratch: usize,
+): i32 {
+  return collate(true, params, pad, tokens, elemSize, items, rowItemStart, rows, width, sampleIds, ids, labels, attention, types, scratch);
+}
+
+/** The scalar twin of {@link collateSimd}: same signature, bit-identical results. */
+export function collateScalar(
+  params: usize, pad: i32, tokens: usize, elemSize: i32, items: usize, rowItemStart: usize, rows: i32, width: i32,
+  sampleIds: usize, ids: usize, labels: usize, attention: usize, types: usize, scratch: usize,
+): i32 {
+  return collate(false, params, pad, tokens, elemSize, items, rowItemStart, rows, width, sampleIds, ids, labels, attention, types, scratch);
 }

@@ -5,8 +5,8 @@
  *   params (4096 B) | flags (vocabSize B) | src ids | dst ids | labels | sample ids | scratch (8 × L)
  *                                          '--------------- reserved per batch shape -------------'
  */
-import { Arena } from '../wasm/arena.js';
-import { createMemory, instantiate, type KernelExports } from '../wasm/module.js';
+import { Arena, createKernelMemory, FIRST_CLAIM } from '../wasm/arena.js';
+import { instantiate, type KernelExports } from '../wasm/module.js';
 import type { MaskParams } from './options.js';
 
 export type KernelTier = 'simd' | 'scalar';
@@ -32,18 +32,17 @@ export interface MaskBuffers {
 export class MaskKernel {
   readonly arena: Arena;
   readonly exports: KernelExports;
-  private readonly paramsPtr: number;
+  readonly paramsPtr: number;
   private readonly flagsPtr: number;
-  private readonly batchMark: number;
   private buffers: MaskBuffers | undefined;
 
-  constructor(params: MaskParams, memory: WebAssembly.Memory = createMemory(1 << 20), base?: number) {
-    this.exports = instantiate(memory);
-    this.arena = new Arena(memory, Math.max(base ?? 0, this.exports.heapBase(), 1024));
-    this.paramsPtr = this.arena.alloc(P.size);
-    this.flagsPtr = this.arena.alloc(params.vocabSize);
+  /** @param memory a memory from `createKernelMemory`, possibly shared with other kernels and threads. */
+  constructor(params: MaskParams, memory: WebAssembly.Memory = createKernelMemory()) {
+    this.exports = instantiate(memory, FIRST_CLAIM);
+    this.arena = new Arena(memory);
+    this.paramsPtr = this.arena.claim(P.size);
+    this.flagsPtr = this.arena.claim(params.vocabSize);
     this.arena.u8(this.flagsPtr, params.vocabSize).set(params.flags);
-    this.batchMark = this.arena.mark();
     this.setParams(params);
   }
 
@@ -77,21 +76,21 @@ export class MaskKernel {
     p.skip.forEach((id, j) => v.setInt32(P.skip + 4 * j, id, true));
   }
 
-  /** The buffers for `rows × len`, reallocated only when the shape grows. */
+  /** The buffers for `rows × len`, claimed anew (half as large again) only when the shape outgrows them. */
   reserve(rows: number, len: number): MaskBuffers {
     const b = this.buffers;
     if (b && b.rows * b.len >= rows * len && b.rows >= rows && b.len >= len) return { ...b, rows, len };
-    this.arena.release(this.batchMark);
-    const n = rows * len;
+    const cap = { rows: Math.max(rows, Math.ceil((b?.rows ?? 0) * 1.5)), len: Math.max(len, b?.len ?? 0) };
+    const n = cap.rows * cap.len;
     this.buffers = {
-      rows, len,
-      src: this.arena.alloc(4 * n),
-      dst: this.arena.alloc(4 * n),
-      labels: this.arena.alloc(4 * n),
-      sampleIds: this.arena.alloc(4 * rows),
-      scratch: this.arena.alloc(8 * len + 16),
+      ...cap,
+      src: this.arena.claim(4 * n),
+      dst: this.arena.claim(4 * n),
+      labels: this.arena.claim(4 * n),
+      sampleIds: this.arena.claim(4 * cap.rows),
+      scratch: this.arena.claim(8 * cap.len + 16),
     };
-    return this.buffers;
+    return { ...this.buffers, rows, len };
   }
 
   /** Index of the first id of `src` outside the vocabulary, or -1. */

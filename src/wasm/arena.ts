@@ -1,48 +1,49 @@
 /**
- * A bump allocator over one region of a kernel memory. The host lays out every buffer a
- * kernel touches here and passes pointers; kernels never allocate.
+ * Memory for the kernels. One shared `WebAssembly.Memory` can serve many threads: the token
+ * store is loaded into it once and every worker's kernel instance claims its own buffers from
+ * it. Claims are a lock-free bump of one shared word; nothing is ever freed (buffers are
+ * claimed once per batch shape and reused, and grow geometrically, so the waste is bounded).
  *
- *   base                                                    end (grows)
- *   | params | tables ... | batch buffers (reset per call) |
+ *   0        64         1024
+ *   | unused | top u32 | module static data ... | claims: store | params | flags | batch buffers … |
  *
- * Typed-array views over the memory are made fresh after every allocation, because growing a
- * memory replaces its buffer.
+ * Typed-array views over the memory are made fresh after claims, because growing a memory
+ * gives it a new (longer) buffer object.
  */
 import { MAX_PAGES, PAGE_BYTES } from './module.js';
 
+const TOP_ADDR = 64;
+/** First claimable byte; the kernel module's static data must end below it (checked at instantiation). */
+export const FIRST_CLAIM = 1024;
+
+/** A shared memory for the kernels with room for `bytes` claims, its allocator initialised. */
+export function createKernelMemory(bytes = 1 << 20): WebAssembly.Memory {
+  const initial = Math.max(2, Math.ceil((FIRST_CLAIM + bytes) / PAGE_BYTES));
+  if (initial > MAX_PAGES) throw new RangeError(`a kernel memory of ${bytes} bytes exceeds the 4 GiB WebAssembly limit`);
+  const memory = new WebAssembly.Memory({ initial, maximum: MAX_PAGES, shared: true });
+  new Uint32Array(memory.buffer, TOP_ADDR, 1)[0] = FIRST_CLAIM;
+  return memory;
+}
+
 export class Arena {
   readonly memory: WebAssembly.Memory;
-  private top: number;
 
-  constructor(memory: WebAssembly.Memory, base: number) {
+  constructor(memory: WebAssembly.Memory) {
     this.memory = memory;
-    this.top = align(base, 16);
   }
 
-  /** Reserves `bytes` (16-byte aligned), growing the memory if needed; returns the pointer. */
-  alloc(bytes: number): number {
-    const ptr = this.top;
-    const end = align(ptr + bytes, 16);
-    const have = this.memory.buffer.byteLength;
-    if (end > have) {
-      const pages = Math.ceil((end - have) / PAGE_BYTES);
-      if (have / PAGE_BYTES + pages > MAX_PAGES) {
-        throw new RangeError(`a kernel arena of ${end} bytes exceeds the 4 GiB WebAssembly memory`);
-      }
-      this.memory.grow(pages);
+  /** Claims `bytes` (16-byte aligned) from the shared memory, growing it if needed; returns the pointer. */
+  claim(bytes: number): number {
+    const size = align(Math.max(bytes, 1), 16);
+    const ptr = Atomics.add(new Uint32Array(this.memory.buffer, TOP_ADDR, 1), 0, size);
+    const end = ptr + size;
+    if (end > MAX_PAGES * PAGE_BYTES) {
+      throw new RangeError(`kernel memory exhausted: a claim of ${bytes} bytes passes the 4 GiB WebAssembly limit`);
     }
-    this.top = end;
+    for (let have = this.memory.buffer.byteLength; have < end; have = this.memory.buffer.byteLength) {
+      this.memory.grow(Math.ceil((end - have) / PAGE_BYTES));
+    }
     return ptr;
-  }
-
-  /** The current top, to {@link release} back to later. */
-  mark(): number {
-    return this.top;
-  }
-
-  /** Frees everything allocated after `mark`. */
-  release(mark: number): void {
-    this.top = mark;
   }
 
   i32(ptr: number, length: number): Int32Array {

@@ -12,7 +12,13 @@ export interface KernelExports {
     sampleIds: number, scratch: number): number;
   maskScalar(params: number, src: number, dst: number, labels: number, rows: number, len: number,
     sampleIds: number, scratch: number): number;
+  collateSimd: CollateFn;
+  collateScalar: CollateFn;
 }
+
+type CollateFn = (params: number, pad: number, tokens: number, elemSize: number, items: number, rowItemStart: number,
+  rows: number, width: number, sampleIds: number, ids: number, labels: number, attention: number, types: number,
+  scratch: number) => number;
 
 /** WebAssembly pages are 64 KiB; the module imports a shared memory of at most 65536 pages (4 GiB). */
 export const PAGE_BYTES = 65536;
@@ -27,14 +33,15 @@ export function kernelModule(): WebAssembly.Module {
   return compiled;
 }
 
-/** A shared memory the kernels can import, with room for at least `bytes`. */
-export function createMemory(bytes: number): WebAssembly.Memory {
-  const initial = Math.max(2, Math.ceil(bytes / PAGE_BYTES));
-  return new WebAssembly.Memory({ initial, maximum: MAX_PAGES, shared: true });
-}
-
-/** Instantiates the kernels over `memory` (synchronous: the module is already compiled). */
-export function instantiate(memory: WebAssembly.Memory, module: WebAssembly.Module = kernelModule()): KernelExports {
+/**
+ * Instantiates the kernels over `memory` (a memory from `createKernelMemory`), synchronously:
+ * the module is already compiled. `firstClaim` is where host claims begin.
+ */
+export function instantiate(memory: WebAssembly.Memory, firstClaim: number, module: WebAssembly.Module = kernelModule()): KernelExports {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  return instance.exports as unknown as KernelExports;
+  const exports = instance.exports as unknown as KernelExports;
+  if (exports.heapBase() > firstClaim) {
+    throw new Error(`the kernel module's static data ends at ${exports.heapBase()}, past the first host claim at ${firstClaim}`);
+  }
+  return exports;
 }

@@ -1,0 +1,97 @@
+// The fused collate + mask kernel: for each row, gather its items (literal special tokens and
+// spans of the store's flat token sequence) into the output ids, write attention mask and
+// token type ids, pad, then mask the row's real tokens in place while it is still in cache.
+//
+// Plan encoding (src/collate/plan.ts): `items` holds 3 i32 per item, [kindAndType, a, b]:
+//   kind = kindAndType & 1:  0 literal token a;  1 span of b tokens from store element a (u32)
+//   type = kindAndType >>> 1 (token type id)
+// Row r owns items rowItemStart[r] .. rowItemStart[r + 1].
+import { streamKey } from './hash';
+import { maskRowScalar } from './mask/common';
+import { maskRowSimd } from './mask/simd';
+import { P_EPOCH, P_IGNORE, P_SEED, P_WHOLE_WORD } from './params';
+
+/** Status: a row's items do not fit in `width` (the host checks first; the kernel never writes past). */
+export const ERR_ROW_OVERFLOW: i32 = -1;
+
+/**
+ * Collates and masks `rows` rows of `width`. `tokens` points at the flat token sequence of
+ * element size `elemSize` (2: uint16, 4: int32); spans must lie inside it (checked by the
+ * host). Outputs are row-major i32 `[rows, width]`. Returns 0, or ERR_ROW_OVERFLOW - r for row r.
+ */
+export function collate(
+  simd: bool, params: usize, pad: i32, tokens: usize, elemSize: i32, items: usize, rowItemStart: usize,
+  rows: i32, width: i32, sampleIds: usize, ids: usize, labels: usize, attention: usize, types: usize, scratch: usize,
+): i32 {
+  const seed = load<u32>(params + P_SEED);
+  const epoch = load<u32>(params + P_EPOCH);
+  const ignore = load<i32>(params + P_IGNORE);
+  const vectorised = simd && load<i32>(params + P_WHOLE_WORD) == 0;
+  const rowBytes = <usize>width << 2;
+  for (let r = 0; r < rows; r++) {
+    const off = <usize>r * rowBytes;
+    const first = load<i32>(rowItemStart + (<usize>r << 2));
+    const last = load<i32>(rowItemStart + (<usize>(r + 1) << 2));
+    let pos = 0;
+    for (let k = first; k < last; k++) {
+      const item = items + <usize>k * 12;
+      const kind = load<i32>(item);
+      const a = load<u32>(item, 4);
+      const n = (kind & 1) ? load<i32>(item, 8) : 1;
+      if (n < 0 || pos + n > width) return ERR_ROW_OVERFLOW - r;
+      const at = off + (<usize>pos << 2);
+      if (kind & 1) gather(simd, ids + at, tokens + <usize>a * <usize>elemSize, elemSize, n);
+      else store<i32>(ids + at, <i32>a);
+      fill(types + at, kind >>> 1, n);
+      pos += n;
+    }
+    fill(attention + off, 1, pos);
+    const padAt = off + (<usize>pos << 2);
+    fill(attention + padAt, 0, width - pos);
+    fill(types + padAt, 0, width - pos);
+    fill(ids + padAt, pad, width - pos);
+    fill(labels + padAt, ignore, width - pos);
+    const key = streamKey(seed, epoch, load<u32>(sampleIds + (<usize>r << 2)));
+    if (vectorised) maskRowSimd(params, ids + off, ids + off, labels + off, pos, key, scratch);
+    else maskRowScalar(params, ids + off, ids + off, labels + off, pos, key, scratch);
+  }
+  return 0;
+}
+
+/** Copies `n` store elements to i32s; uint16 widens eight at a time in the SIMD tier. */
+// @ts-ignore: decorator
+@inline
+function gather(simd: bool, dst: usize, src: usize, elemSize: i32, n: i32): void {
+  if (elemSize == 4) {
+    memory.copy(dst, src, <usize>n << 2);
+    return;
+  }
+  let i = 0;
+  if (simd) {
+    while (i + 8 <= n) {
+      const v = v128.load(src + (<usize>i << 1));
+      v128.store(dst + (<usize>i << 2), i32x4.extend_low_i16x8_u(v));
+      v128.store(dst + (<usize>i << 2), i32x4.extend_high_i16x8_u(v), 16);
+      i += 8;
+    }
+  }
+  for (; i < n; i++) store<i32>(dst + (<usize>i << 2), <i32>load<u16>(src + (<usize>i << 1)));
+}
+
+/** Writes `n` copies of the i32 `value` at `dst`. */
+// @ts-ignore: decorator
+@inline
+function fill(dst: usize, value: i32, n: i32): void {
+  if (n <= 0) return;
+  if (value == 0) {
+    memory.fill(dst, 0, <usize>n << 2);
+    return;
+  }
+  const v = i32x4.splat(value);
+  let i = 0;
+  while (i + 4 <= n) {
+    v128.store(dst + (<usize>i << 2), v);
+    i += 4;
+  }
+  for (; i < n; i++) store<i32>(dst + (<usize>i << 2), value);
+}

@@ -1,0 +1,139 @@
+/**
+ * The host side of the fused collate + mask kernel: the store's tokens and a plan in kernel
+ * memory, one call per batch, the outputs copied out into fresh buffers. Internal; the
+ * `Collator` and the loader's workers use it.
+ *
+ *   shared memory:  | store tokens (loaded once) | per kernel: params | flags | items | rowItemStart |
+ *                   | sample ids | ids | labels | attention | types | scratch |
+ */
+import type { Batch } from '../batch.js';
+import { MaskpackError } from '../errors.js';
+import { MaskKernel, type KernelTier } from '../mask/kernel.js';
+import type { MaskParams } from '../mask/options.js';
+import type { TokenStore } from '../store/types.js';
+import type { Arena } from '../wasm/arena.js';
+import type { RowPlan } from './plan.js';
+
+/** Where a store's flat token sequence lives in a kernel memory. */
+export interface StoreRegion {
+  ptr: number;
+  /** Bytes per token: 2 (uint16) or 4 (int32). */
+  elemSize: 2 | 4;
+  numTokens: number;
+}
+
+/** Loads the whole `.bin` of `store` into `arena`'s memory, in chunks of positional reads. */
+export function loadStore(arena: Arena, store: TokenStore): StoreRegion {
+  const elemSize = store.dtype === 'uint16' ? 2 : 4;
+  const bytes = store.numTokens * elemSize;
+  const ptr = arena.claim(bytes + 16);
+  const CHUNK = 64 << 20;
+  for (let done = 0; done < bytes; done += CHUNK) {
+    store.readBytes(done, arena.u8(ptr + done, Math.min(CHUNK, bytes - done)));
+  }
+  return { ptr, elemSize, numTokens: store.numTokens };
+}
+
+interface Buffers {
+  rows: number;
+  width: number;
+  items: number;
+  itemCap: number;
+  rowItemStart: number;
+  sampleIds: number;
+  ids: number;
+  labels: number;
+  attention: number;
+  types: number;
+  scratch: number;
+}
+
+export class CollateKernel {
+  private readonly mask: MaskKernel;
+  private buffers: Buffers | undefined;
+
+  constructor(
+    readonly params: MaskParams,
+    private readonly pad: number,
+    private readonly region: StoreRegion,
+    memory: WebAssembly.Memory,
+  ) {
+    this.mask = new MaskKernel(params, memory);
+  }
+
+  /** Collates and masks one batch; the epoch's parameters replace the defaults for this call. */
+  run(tier: KernelTier, plan: RowPlan, params: MaskParams = this.params): Batch {
+    checkPlan(plan, this.region.numTokens, this.params.vocabSize);
+    const { rows, width } = plan;
+    const b = this.reserve(rows, width, plan.items.length / 3);
+    const arena = this.mask.arena;
+    arena.i32(b.items, plan.items.length).set(plan.items);
+    arena.i32(b.rowItemStart, rows + 1).set(plan.rowItemStart);
+    arena.u32(b.sampleIds, rows).set(plan.sampleIds);
+    if (params !== this.params) this.mask.setParams(params);
+    const fn = tier === 'simd' ? this.mask.exports.collateSimd : this.mask.exports.collateScalar;
+    const status = fn(this.mask.paramsPtr, this.pad, this.region.ptr, this.region.elemSize, b.items, b.rowItemStart,
+      rows, width, b.sampleIds, b.ids, b.labels, b.attention, b.types, b.scratch);
+    if (params !== this.params) this.mask.setParams(this.params);
+    if (status !== 0) throw new MaskpackError('ERR_KERNEL', `collate kernel: row ${-1 - status} does not fit in width ${width}`);
+    const n = rows * width;
+    const pair = plan.nextSentenceLabel !== undefined;
+    return {
+      inputIds: arena.i32(b.ids, n).slice(),
+      attentionMask: arena.i32(b.attention, n).slice(),
+      labels: arena.i32(b.labels, n).slice(),
+      ...(pair ? { tokenTypeIds: arena.i32(b.types, n).slice(), nextSentenceLabel: plan.nextSentenceLabel!.slice() } : {}),
+      shape: [rows, width] as const,
+      sampleIds: plan.sampleIds.slice(),
+    };
+  }
+
+  private reserve(rows: number, width: number, items: number): Buffers {
+    const b = this.buffers;
+    if (b && b.rows >= rows && b.rows * b.width >= rows * width && b.width >= width && b.itemCap >= items) return b;
+    const arena = this.mask.arena;
+    const capRows = Math.max(rows, Math.ceil((b?.rows ?? 0) * 1.5));
+    const capWidth = Math.max(width, b?.width ?? 0);
+    const itemCap = Math.max(items, Math.ceil((b?.itemCap ?? 0) * 1.5));
+    const n = capRows * capWidth;
+    this.buffers = {
+      rows: capRows, width: capWidth, itemCap,
+      items: arena.claim(12 * itemCap),
+      rowItemStart: arena.claim(4 * (capRows + 1)),
+      sampleIds: arena.claim(4 * capRows),
+      ids: arena.claim(4 * n),
+      labels: arena.claim(4 * n),
+      attention: arena.claim(4 * n),
+      types: arena.claim(4 * n),
+      scratch: arena.claim(8 * capWidth + 16),
+    };
+    return this.buffers;
+  }
+}
+
+/** Rejects a plan the kernel could run past: bad offsets, spans outside the store, rows wider than `width`. */
+export function checkPlan(plan: RowPlan, numTokens: number, vocabSize: number): void {
+  const { rows, width, rowItemStart, items, sampleIds } = plan;
+  const fail = (what: string) => new MaskpackError('ERR_BAD_INPUT', `invalid row plan: ${what}`);
+  if (rowItemStart.length !== rows + 1 || sampleIds.length !== rows || items.length % 3 !== 0) {
+    throw fail(`rows ${rows} with ${rowItemStart.length} row starts, ${sampleIds.length} sample ids, ${items.length} item words`);
+  }
+  if (rowItemStart[0] !== 0 || rowItemStart[rows] !== items.length / 3) throw fail('row starts do not cover the items');
+  for (let r = 0; r < rows; r++) {
+    let len = 0;
+    if (rowItemStart[r + 1] < rowItemStart[r]) throw fail(`row starts decrease at row ${r}`);
+    for (let k = rowItemStart[r]; k < rowItemStart[r + 1]; k++) {
+      const kind = items[3 * k];
+      const a = items[3 * k + 1] >>> 0;
+      const n = items[3 * k + 2];
+      if (kind & 1) {
+        if (n < 0 || a + n > numTokens) throw fail(`row ${r} item ${k}: span [${a}, ${a + n}) outside the store's ${numTokens} tokens`);
+        len += n;
+      } else {
+        if (a >= vocabSize) throw fail(`row ${r} item ${k}: token ${a} outside the vocabulary`);
+        len += 1;
+      }
+    }
+    if (len > width) throw fail(`row ${r} holds ${len} tokens, more than the width ${width}`);
+  }
+}
