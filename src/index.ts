@@ -7,3 +7,4 @@ export * from './formats/index.js';
 export * from './sampler/index.js';
 export * from './collate/plan.js';
 export * from './collate/reference.js';
+export * from './export/npy.js';
