@@ -13,6 +13,7 @@
  * ```
  * Adjacent sentences of one document are one span (they are contiguous in the flat sequence).
  */
+import { MaskpackError } from '../errors.js';
 import { Growable } from '../formats/growable.js';
 import type { SampleIndex } from '../formats/types.js';
 import type { SpecialTokens, StoreLayout } from '../store/types.js';
@@ -99,6 +100,9 @@ export function buildRowPlan(
   sampleIds: Uint32Array,
   width: number,
 ): RowPlan {
+  if (layout.numTokens > 0xffffffff) {
+    throw new MaskpackError('ERR_BAD_INPUT', `row plans address tokens as uint32; the store has ${layout.numTokens} tokens`);
+  }
   const rows = sampleIds.length;
   const roberta = index.template === 'roberta';
   const open = roberta ? specials.bos : specials.cls;
