@@ -92,6 +92,8 @@ function singleRow(layout: StoreLayout, open: number, close: number, start: numb
  * document boundary; pairs RoBERTa `<s> A </s> | </s> B </s>`, BERT `[CLS] A [SEP] | B [SEP]`,
  * token type 0 left of `|`, 1 right of it. `open`/`close` are `bos`/`eos` for RoBERTa and
  * `cls`/`sep` for BERT.
+ *
+ * @throws MaskpackError `ERR_BAD_INPUT` when the store has 2^32 tokens or more (spans are uint32).
  */
 export function buildRowPlan(
   layout: StoreLayout,
