@@ -77,6 +77,7 @@ function checkSingle(docs: Documents, index: SingleSampleIndex, rows: number[][]
     }
     assert.equal(separator, false, `row ${i}: no separator before the closing token`);
     assert.equal(index.tokenCount[i], pos - first);
+    assert.equal(index.document[i], docOf[first], `document of sample ${i}`);
     if (!crossing) assert.equal(docOf[first], docOf[pos - 1], `doc-sentences row ${i} stays in one document`);
     const full = row.length === index.seqLen;
     assert.ok(sentenceAt.has(first) || rows[i - 1]?.length === index.seqLen, `row ${i} starts at a sentence or after a full piece`);

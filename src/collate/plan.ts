@@ -14,7 +14,7 @@
  * Adjacent sentences of one document are one span (they are contiguous in the flat sequence).
  */
 import { MaskpackError } from '../errors.js';
-import { Growable } from '../formats/growable.js';
+import { GrowableInt32 } from '../formats/growable.js';
 import type { SampleIndex } from '../formats/types.js';
 import type { SpecialTokens, StoreLayout } from '../store/types.js';
 
@@ -37,7 +37,7 @@ export interface RowPlan {
 
 const LITERAL = 0;
 const SPAN = 1;
-const scratch = new Growable(Int32Array, 4096);
+const scratch = new GrowableInt32(4096);
 
 function literal(id: number, type: number): void {
   scratch.push(LITERAL | (type << 1));
@@ -51,23 +51,10 @@ function span(start: number, length: number, type: number): void {
   scratch.push(length);
 }
 
-/** Largest document whose first token is <= `token` (skips empty documents). */
-function documentOf(layout: StoreLayout, token: number): number {
-  const { documentIndex, sentenceStarts } = layout;
-  let lo = 0;
-  let hi = layout.numDocuments - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (sentenceStarts[documentIndex[mid]] <= token) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
-function singleRow(layout: StoreLayout, open: number, close: number, start: number, end: number): void {
+/** One single-format row: flat tokens `[start, end)` whose first token is in document `d`. */
+function singleRow(layout: StoreLayout, open: number, close: number, start: number, end: number, d: number): void {
   const { documentIndex, sentenceStarts } = layout;
   literal(open, 0);
-  let d = documentOf(layout, start);
   let pos = start;
   for (;;) {
     const docEnd = sentenceStarts[documentIndex[d + 1]];
@@ -85,7 +72,7 @@ function singleRow(layout: StoreLayout, open: number, close: number, start: numb
 
 /**
  * The plan of one batch: rows in the order of `sampleIds`, `width` from the sampler (the padded
- * width of the global batch). Runs in O(items + rows × log numDocuments).
+ * width of the global batch). Runs in O(items + rows), plus skipping empty documents.
  * The returned arrays are freshly allocated and owned by the caller (`sampleIds` is copied).
  *
  * Row layouts: single formats `open span (close span)* close` with a `close` separator at each
@@ -119,7 +106,7 @@ export function buildRowPlan(
     rowLengths[r] = index.rowLength[id];
     if (index.kind === 'single') {
       const start = index.tokenStart[id];
-      singleRow(layout, open, close, start, start + index.tokenCount[id]);
+      singleRow(layout, open, close, start, start + index.tokenCount[id], index.document[id]);
     } else {
       literal(open, 0);
       span(index.aStart[id], index.aLength[id], 0);

@@ -67,7 +67,7 @@ export function cachePath(prefix: string, format: string, key: string): string {
 
 function arraysOf(index: SampleIndex): Arr[] {
   return index.kind === 'single'
-    ? [index.tokenStart, index.tokenCount, index.rowLength]
+    ? [index.tokenStart, index.tokenCount, index.rowLength, index.document]
     : [index.aStart, index.bStart, index.aLength, index.bLength, index.document, index.partnerDocument, index.rowLength, index.flags];
 }
 
@@ -118,7 +118,7 @@ export function readCachedIndex(path: string, key: string, params: SampleIndexPa
   if (file.subarray(8, 40).toString('hex') !== key) return undefined;
   const n = file.readDoubleLE(72);
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff || file.readUInt32LE(80) !== (pair ? 2 : 1)) return undefined;
-  const widths = pair ? [8, 8, 4, 4, 4, 4, 4, 1] : [8, 4, 4];
+  const widths = pair ? [8, 8, 4, 4, 4, 4, 4, 1] : [8, 4, 4, 4];
   let expected = HEADER;
   for (const w of widths) expected += pad8(n * w);
   if (file.length !== expected) return undefined;
@@ -136,7 +136,8 @@ export function readCachedIndex(path: string, key: string, params: SampleIndexPa
     const tokenStart = take(Float64Array, 8);
     const tokenCount = take(Int32Array, 4);
     const rowLength = take(Int32Array, 4);
-    return { kind: 'single', ...base, tokenStart, tokenCount, rowLength };
+    const document = take(Int32Array, 4);
+    return { kind: 'single', ...base, tokenStart, tokenCount, rowLength, document };
   }
   const aStart = take(Float64Array, 8);
   const bStart = take(Float64Array, 8);

@@ -3,7 +3,7 @@
  * `sentenceLengths`, typed arrays only.
  */
 import type { StoreLayout } from '../store/types.js';
-import { Growable } from './growable.js';
+import { GrowableFloat64, GrowableInt32 } from './growable.js';
 import type { FormatName, SingleSampleIndex, Template } from './types.js';
 
 /**
@@ -30,13 +30,15 @@ export function packSentences(
   const room = seqLen - 2;
   const { sentenceLengths, sentenceStarts, documentIndex, numDocuments } = layout;
   const estimate = Math.ceil(layout.numTokens / room) + (crossDocuments ? 1 : numDocuments) + 16;
-  const starts = new Growable(Float64Array, estimate);
-  const counts = new Growable(Int32Array, estimate);
-  const rows = new Growable(Int32Array, estimate);
+  const starts = new GrowableFloat64(estimate);
+  const counts = new GrowableInt32(estimate);
+  const rows = new GrowableInt32(estimate);
+  const firstDocs = new GrowableInt32(estimate);
 
   let used = 0; // store tokens + separators in the open sample
   let body = 0; // store tokens in the open sample
   let start = 0; // first flat token of the open sample
+  let startDoc = 0; // its document
   let lastDoc = -1;
 
   for (let d = 0; d < numDocuments; d++) {
@@ -47,7 +49,10 @@ export function packSentences(
       while (len > 0) {
         const sep = used > 0 && lastDoc !== d ? 1 : 0;
         if (used + sep + len <= room) {
-          if (used === 0) start = pos;
+          if (used === 0) {
+            start = pos;
+            startDoc = d;
+          }
           used += sep + len;
           body += len;
           lastDoc = d;
@@ -56,12 +61,14 @@ export function packSentences(
           starts.push(pos);
           counts.push(room);
           rows.push(seqLen);
+          firstDocs.push(d);
           pos += room;
           len -= room;
         } else {
           starts.push(start);
           counts.push(body);
           rows.push(used + 2);
+          firstDocs.push(startDoc);
           used = 0;
           body = 0;
         }
@@ -71,6 +78,7 @@ export function packSentences(
       starts.push(start);
       counts.push(body);
       rows.push(used + 2);
+      firstDocs.push(startDoc);
       used = 0;
       body = 0;
     }
@@ -79,6 +87,7 @@ export function packSentences(
     starts.push(start);
     counts.push(body);
     rows.push(used + 2);
+    firstDocs.push(startDoc);
   }
   return {
     kind: 'single',
@@ -89,5 +98,6 @@ export function packSentences(
     tokenStart: starts.finish(),
     tokenCount: counts.finish(),
     rowLength: rows.finish(),
+    document: firstDocs.finish(),
   };
 }

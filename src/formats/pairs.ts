@@ -7,7 +7,7 @@ import { DOMAIN } from '../domains.js';
 import { MaskpackError } from '../errors.js';
 import { mix32, positionHash, streamKey, threshold31, uniformBelow } from '../rng.js';
 import type { StoreLayout } from '../store/types.js';
-import { Growable } from './growable.js';
+import { GrowableFloat64, GrowableInt32, GrowableUint8 } from './growable.js';
 import { PAIR_FLAG, pairSpecials, type PairSampleIndex, type SampleIndexParams } from './types.js';
 
 /** `segment`: chunks accumulate sentences to a target length; `sentence`: A and B are single sentences. */
@@ -28,7 +28,7 @@ export function buildPairs(layout: StoreLayout, params: SampleIndexParams, unit:
   const { sentenceLengths: lengths, sentenceStarts: starts, documentIndex, numDocuments } = layout;
   const maxTokens = seqLen - pairSpecials(template);
 
-  const eligible = new Growable(Int32Array, numDocuments + 1);
+  const eligible = new GrowableInt32(numDocuments + 1);
   for (let d = 0; d < numDocuments; d++) {
     if (starts[documentIndex[d + 1]] > starts[documentIndex[d]]) eligible.push(d);
   }
@@ -38,15 +38,15 @@ export function buildPairs(layout: StoreLayout, params: SampleIndexParams, unit:
   }
 
   const estimate = (layout.numSentences >>> 1) + numEligible + 16;
-  const aStartOut = new Growable(Float64Array, estimate);
-  const aLengthOut = new Growable(Int32Array, estimate);
-  const bStartOut = new Growable(Float64Array, estimate);
-  const bLengthOut = new Growable(Int32Array, estimate);
-  const flagsOut = new Growable(Uint8Array, estimate);
-  const docOut = new Growable(Int32Array, estimate);
-  const partnerOut = new Growable(Int32Array, estimate);
-  const rowOut = new Growable(Int32Array, estimate);
-  const segments = new Growable(Int32Array, 1024);
+  const aStartOut = new GrowableFloat64(estimate);
+  const aLengthOut = new GrowableInt32(estimate);
+  const bStartOut = new GrowableFloat64(estimate);
+  const bLengthOut = new GrowableInt32(estimate);
+  const flagsOut = new GrowableUint8(estimate);
+  const docOut = new GrowableInt32(estimate);
+  const partnerOut = new GrowableInt32(estimate);
+  const rowOut = new GrowableInt32(estimate);
+  const segments = new GrowableInt32(1024);
   const specials = seqLen - maxTokens;
 
   for (let e = 0; e < numEligible; e++) {

@@ -30,6 +30,8 @@ export interface SingleSampleIndex extends SampleIndexBase {
   readonly tokenStart: Float64Array;
   /** Store tokens in each sample (specials and separators excluded), `[numSamples]`. */
   readonly tokenCount: Int32Array;
+  /** Document of each sample's first token, `[numSamples]` (row plans start their walk there). */
+  readonly document: Int32Array;
 }
 
 /** Bits of {@link PairSampleIndex.flags}. */

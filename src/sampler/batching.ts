@@ -1,7 +1,7 @@
 /**
  * Batch boundaries of an epoch and the rank share rule.
  */
-import { Growable } from '../formats/growable.js';
+import { GrowableUint32 } from '../formats/growable.js';
 import { padWidth, type ResolvedSamplerOptions } from './options.js';
 
 /**
@@ -14,7 +14,7 @@ import { padWidth, type ResolvedSamplerOptions } from './options.js';
  */
 export function tokenBudgetBoundaries(order: Uint32Array, rowLength: Int32Array, o: ResolvedSamplerOptions): Uint32Array {
   const n = order.length;
-  const bounds = new Growable(Uint32Array, Math.ceil(n / 4) + 2);
+  const bounds = new GrowableUint32(Math.ceil(n / 4) + 2);
   bounds.push(0);
   let count = 0;
   let sum = 0;
