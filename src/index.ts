@@ -2,9 +2,13 @@ export * from './rng.js';
 export * from './errors.js';
 export type * from './batch.js';
 export type * from './store/types.js';
-export * from './store/memory.js';
-export * from './formats/index.js';
+export { createMemoryStore, robertaSpecials, ROBERTA_VOCAB_SIZE, type MemoryStoreOptions } from './store/memory.js';
+export {
+  buildSampleIndex, FORMATS, FORMAT_NAMES, TEMPLATES, PAIR_FLAG, pairSpecials, storeFingerprint,
+  type FormatSpec, type SampleIndexOptions, type FormatName, type Template, type SampleIndex,
+  type SingleSampleIndex, type PairSampleIndex, type SampleIndexParams,
+} from './formats/index.js';
 export * from './sampler/index.js';
-export * from './collate/plan.js';
-export * from './collate/reference.js';
-export * from './export/npy.js';
+export { buildRowPlan, type RowPlan } from './collate/plan.js';
+export { collateReference, type Collated } from './collate/reference.js';
+export { encodeNpy, writeNpy } from './export/npy.js';
