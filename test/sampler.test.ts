@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createSampler, epochPermutation, padWidth, type FormatName, type SamplerBatch, type SamplerOptions } from 'maskpack';
+import { collateReference, createSampler, epochPermutation, padWidth, type FormatName, type SamplerBatch, type SamplerOptions } from 'maskpack';
 import { documentsArb, pairDocumentsArb, storeOf, syntheticDocuments } from './helpers.js';
 
 const FORMATS: FormatName[] = ['full-sentences', 'doc-sentences', 'segment-pair', 'sentence-pair'];
@@ -136,4 +136,33 @@ test('random corpora: the ranks together cover every sample of an epoch exactly 
       }
       assert.ok(counts.every((c) => c === 1));
     }), { seed: 2026, numRuns: 120 });
+});
+
+test('end to end: the collated rank batches concatenate to the global batch, byte for byte', () => {
+  for (const format of FORMATS) {
+    const options: SamplerOptions = { format, seqLen: 40, batchSize: 10, seed: 12, pad: 'longest' };
+    const single = createSampler(store, options);
+    const ranks = [0, 1, 2].map((rank) => createSampler(store, { ...options, rank, worldSize: 3 }));
+    for (let b = 0; b < 8; b++) {
+      const global = collateReference(store, single.plan(single.next()));
+      const parts = ranks.map((s) => collateReference(store, s.plan(s.next())));
+      for (const key of ['inputIds', 'attentionMask', 'tokenTypeIds'] as const) {
+        assert.deepEqual(Array.from(parts.flatMap((p) => Array.from(p[key]))), Array.from(global[key]), `${format} batch ${b} ${key}`);
+      }
+    }
+  }
+});
+
+test('end to end: one full-sentences epoch of plans covers every store token exactly once', () => {
+  const sampler = createSampler(store, { seqLen: 96, batchSize: 8, seed: 4 });
+  const covered = new Uint8Array(store.numTokens);
+  for (let b = 0; b < sampler.numBatches(0); b++) {
+    const plan = sampler.plan(sampler.next());
+    for (let i = 0; i < plan.items.length; i += 3) {
+      if ((plan.items[i] & 1) === 0) continue;
+      for (let t = plan.items[i + 1]; t < plan.items[i + 1] + plan.items[i + 2]; t++) covered[t]++;
+    }
+  }
+  assert.equal(sampler.state().epoch, 0);
+  assert.ok(covered.every((c) => c === 1));
 });
