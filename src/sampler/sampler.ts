@@ -47,7 +47,9 @@ export class Sampler {
   readonly options: ResolvedSamplerOptions;
   readonly optionsHash: string;
   readonly store: TokenStore;
+  /** The last two epochs built: a consumer planning the end of one epoch after `next()` moved on does not rebuild. */
   private current: EpochData | undefined;
+  private previous: EpochData | undefined;
   private singleIndex: SampleIndex | undefined;
   private nextEpoch: number;
   private nextBatch = 0;
@@ -133,6 +135,7 @@ export class Sampler {
 
   private epochData(epoch: number): EpochData {
     if (this.current?.epoch === epoch) return this.current;
+    if (this.previous?.epoch === epoch) return this.previous;
     checkInt('epoch', epoch, 0, 0xffffffff);
     const o = this.options;
     const spec = FORMATS[o.format];
@@ -145,6 +148,7 @@ export class Sampler {
     const bounds = o.batchBy === 'tokens' ? tokenBudgetBoundaries(order, index.rowLength, o) : undefined;
     const n = order.length;
     const numBatches = bounds ? bounds.length - 1 : o.dropLast ? Math.floor(n / o.batchSize) : Math.ceil(n / o.batchSize);
+    this.previous = this.current;
     this.current = { epoch, index, order, bounds, numBatches };
     return this.current;
   }
