@@ -86,6 +86,7 @@ for (const format of FORMATS) {
       const resumed = createSampler(store, options);
       resumed.resume(state);
       for (let i = at; i < total; i++) assert.deepEqual(plain(resumed.next()), reference[i], `batch ${i} after resuming at ${at}`);
+      if (at > 0) assert.deepEqual(s.stateAfter(s.batch(reference[at - 1].epoch, reference[at - 1].batchIndex)), state, 'stateAfter(last batch) = state()');
       const sharded = createSampler(store, { ...options, rank: 1, worldSize: 3 });
       sharded.resume(state);
       assert.equal(sharded.next().batchIndex, reference[at].batchIndex);

@@ -116,6 +116,14 @@ export class Sampler {
   }
 
   /**
+   * The state that resumes right after `batch` (for consumers that prefetch: the loader reports
+   * the state after the last batch it delivered, not the sampler's own position). O(1).
+   */
+  stateAfter(batch: SamplerBatch): SamplerState {
+    return { seed: this.options.seed, epoch: batch.epoch, batchIndex: batch.batchIndex + 1, optionsHash: this.optionsHash };
+  }
+
+  /**
    * Continue from `state`: the following `next()` calls return exactly what an uninterrupted
    * run would have. No batch is replayed; only the epoch's index, order and boundaries are
    * (re)built or loaded, as at the start of any epoch. Works with any rank / worldSize.
