@@ -1,6 +1,16 @@
-export * from './batch.js';
-export * from './errors.js';
 export * from './rng.js';
-export * from './store/types.js';
+export * from './errors.js';
+export type * from './batch.js';
+export type * from './store/types.js';
 export * from './mask/masker.js';
 export type { MaskOptions, MaskSelection } from './mask/options.js';
+export { createMemoryStore, robertaSpecials, ROBERTA_VOCAB_SIZE, type MemoryStoreOptions } from './store/memory.js';
+export {
+  buildSampleIndex, FORMATS, FORMAT_NAMES, TEMPLATES, PAIR_FLAG, pairSpecials, storeFingerprint,
+  type FormatSpec, type SampleIndexOptions, type FormatName, type Template, type SampleIndex,
+  type SingleSampleIndex, type PairSampleIndex, type SampleIndexParams,
+} from './formats/index.js';
+export * from './sampler/index.js';
+export { buildRowPlan, type RowPlan } from './collate/plan.js';
+export { collateReference, type Collated } from './collate/reference.js';
+export { encodeNpy, writeNpy } from './export/npy.js';

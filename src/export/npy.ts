@@ -1,0 +1,59 @@
+/**
+ * numpy `.npy` files (format version 1.0) of little-endian int32 arrays in C order, loadable by
+ * `numpy.load` and, through it, PyTorch.
+ *
+ * ```
+ *  "\x93NUMPY" 0x01 0x00 | header length (uint16 LE) | header text ... spaces "\n" | data
+ *  └────────────── 10 bytes ─────────────────────────┘ (the total is a multiple of 64)
+ * ```
+ */
+import { writeFile } from 'node:fs/promises';
+import { endianness } from 'node:os';
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 0x01, 0x00];
+
+function checkShape(array: Int32Array, shape: readonly number[]): void {
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new RangeError(`shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+  }
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size !== array.length) throw new RangeError(`shape ${JSON.stringify(shape)} holds ${size} elements, the array has ${array.length}`);
+}
+
+/** The header dict, e.g. `{'descr': '<i4', 'fortran_order': False, 'shape': (2, 3), }`. */
+function headerText(shape: readonly number[]): string {
+  const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  return `{'descr': '<i4', 'fortran_order': False, 'shape': ${dims}, }`;
+}
+
+/**
+ * Encode `array` with `shape` as a `.npy` file in a fresh buffer.
+ * @throws RangeError when `shape` does not match the array's length.
+ */
+export function encodeNpy(array: Int32Array, shape: readonly number[]): Uint8Array {
+  checkShape(array, shape);
+  const text = headerText(shape);
+  const unpadded = MAGIC.length + 2 + text.length + 1;
+  const headerLength = Math.ceil(unpadded / 64) * 64 - MAGIC.length - 2;
+  const out = new Uint8Array(MAGIC.length + 2 + headerLength + array.byteLength);
+  out.set(MAGIC, 0);
+  out[8] = headerLength & 0xff;
+  out[9] = headerLength >>> 8;
+  const header = text.padEnd(headerLength - 1, ' ') + '\n';
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  const dataOffset = 10 + headerLength;
+  if (endianness() === 'LE') {
+    out.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), dataOffset);
+  } else {
+    const view = new DataView(out.buffer, dataOffset);
+    for (let i = 0; i < array.length; i++) view.setInt32(4 * i, array[i], true);
+  }
+  return out;
+}
+
+/**
+ * Write `array` with `shape` to `path` as `.npy`. Rejects on a bad shape or an I/O error.
+ */
+export async function writeNpy(path: string, array: Int32Array, shape: readonly number[]): Promise<void> {
+  await writeFile(path, encodeNpy(array, shape));
+}

@@ -1,0 +1,4 @@
+export { Sampler, createSampler, type SamplerState, type SamplerBatch } from './sampler.js';
+export { padWidth, optionsHash, type SamplerOptions, type ResolvedSamplerOptions, type PadPolicy, type BatchBy } from './options.js';
+export { epochPermutation } from './permutation.js';
+export { rankShare } from './batching.js';
