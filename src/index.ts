@@ -14,3 +14,6 @@ export * from './sampler/index.js';
 export { buildRowPlan, type RowPlan } from './collate/plan.js';
 export { collateReference, type Collated } from './collate/reference.js';
 export { encodeNpy, writeNpy } from './export/npy.js';
+export { Collator, collateMaskReference, storeMaskOptions, type CollatorMaskOptions } from './collate/collator.js';
+export { createLoader, Loader } from './loader/loader.js';
+export type { LoaderOptions, LoaderMaskOptions } from './loader/options.js';

@@ -27,6 +27,11 @@ export const MAX_PAGES = 65536;
 const WASM_URL = new URL('../../../build/maskpack.wasm', import.meta.url);
 let compiled: WebAssembly.Module | undefined;
 
+/** Uses an already compiled module (a worker receives the main thread's instead of compiling). */
+export function setKernelModule(module: WebAssembly.Module): void {
+  compiled = module;
+}
+
 /** The kernel module, compiled on first use. */
 export function kernelModule(): WebAssembly.Module {
   compiled ??= new WebAssembly.Module(readFileSync(WASM_URL));

@@ -1,0 +1,177 @@
+/**
+ * The parallel loader: masked batches built by a Piscina pool of collate workers, delivered
+ * in sampler order with bounded prefetch.
+ *
+ *   main thread: sampler.next() → row plan ──transfer──▶ worker: collate + mask in the shared
+ *   memory that holds the store ──move──▶ main thread: Batch (fresh ArrayBuffers)
+ */
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import type { Batch } from '../batch.js';
+import { CollateKernel, loadStore } from '../collate/kernel.js';
+import { fromWire, MaskpackError } from '../errors.js';
+import { withEpoch } from '../mask/options.js';
+import { createSampler, type Sampler, type SamplerState } from '../sampler/index.js';
+import type { TokenStore } from '../store/types.js';
+import { Arena, createKernelMemory } from '../wasm/arena.js';
+import { kernelModule } from '../wasm/module.js';
+import { resolveLoaderOptions, type LoaderOptions, type ResolvedLoaderOptions } from './options.js';
+import { planBuffers, type WorkerInit, type WorkerReply, type WorkerTask } from './protocol.js';
+
+interface Pending {
+  epoch: number;
+  batchIndex: number;
+  result: Promise<Batch>;
+}
+
+export class Loader implements AsyncIterableIterator<Batch> {
+  readonly options: ResolvedLoaderOptions;
+  private readonly sampler: Sampler;
+  private readonly endEpoch: number;
+  private readonly pool: Piscina | undefined;
+  private readonly inline: CollateKernel | undefined;
+  private readonly queue: Pending[] = [];
+  private failure: MaskpackError | undefined;
+  private closed = false;
+
+  /** Use {@link createLoader}. */
+  constructor(store: TokenStore, options: LoaderOptions = {}) {
+    this.options = resolveLoaderOptions(store, options);
+    const o = this.options;
+    this.sampler = createSampler(store, o.sampler);
+    if (o.resume) this.sampler.resume(o.resume);
+    this.endEpoch = o.sampler.epoch + o.epochs;
+    const elemSize = store.dtype === 'uint16' ? 2 : 4;
+    const memory = createKernelMemory(store.numTokens * elemSize + (1 << 20));
+    const region = loadStore(new Arena(memory), store);
+    const init: WorkerInit = { module: kernelModule(), memory, region, params: o.mask, pad: store.specials.pad, tier: o.tier };
+    if (o.workers === 0) {
+      this.inline = new CollateKernel(o.mask, store.specials.pad, region, memory);
+    } else {
+      this.pool = new Piscina({
+        filename: new URL('./worker.js', import.meta.url).href,
+        workerData: init,
+        minThreads: o.workers,
+        maxThreads: o.workers,
+        concurrentTasksPerWorker: 1,
+        idleTimeout: Number.MAX_SAFE_INTEGER,
+      });
+    }
+  }
+
+  /**
+   * The next batch in sampler order, or `done` after the last epoch. Rejects with a
+   * `MaskpackError` naming the batch when a worker fails; every later call rejects the same way.
+   */
+  async next(): Promise<IteratorResult<Batch>> {
+    if (this.failure) throw this.failure;
+    if (this.closed) return { value: undefined, done: true };
+    this.fill();
+    const head = this.queue[0];
+    if (!head) return { value: undefined, done: true };
+    try {
+      const batch = await head.result;
+      if (this.closed) return { value: undefined, done: true };
+      this.queue.shift();
+      this.fill();
+      return { value: batch, done: false };
+    } catch (err) {
+      if (this.closed) throw new MaskpackError('ERR_CLOSED', 'the loader was closed while a batch was pending');
+      this.failure = err instanceof MaskpackError ? err : new MaskpackError('ERR_WORKER', String(err));
+      void this.shutdown();
+      throw this.failure;
+    }
+  }
+
+  /** The state to resume from: the next batch this loader would deliver (prefetched batches not yet consumed count as not delivered). */
+  state(): SamplerState {
+    const s = this.sampler.state();
+    const head = this.queue[0];
+    return head ? { ...s, epoch: head.epoch, batchIndex: head.batchIndex } : s;
+  }
+
+  /** Stops the workers; pending and later `next()` calls end. Safe to call more than once. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.shutdown();
+  }
+
+  async return(): Promise<IteratorResult<Batch>> {
+    await this.close();
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<Batch> {
+    return this;
+  }
+
+  /** Workers in the pool (0 when batches are built in the calling thread). */
+  get workers(): number {
+    return this.options.workers;
+  }
+
+  /** Diagnostics for the tests: byte lengths of the last batch a worker sent (0 = moved away). */
+  async lastTransfer(): Promise<number[]> {
+    if (!this.pool) return [];
+    const reply = (await this.pool.run({ kind: 'lastTransfer' } satisfies WorkerTask)) as WorkerReply;
+    return reply.kind === 'lastTransfer' ? reply.byteLengths : [];
+  }
+
+  private async shutdown(): Promise<void> {
+    this.queue.length = 0;
+    await this.pool?.destroy();
+  }
+
+  /** Submits batches until `prefetch` are pending or the run's last epoch is planned. */
+  private fill(): void {
+    while (this.queue.length < this.options.prefetch && this.hasMore()) {
+      const b = this.sampler.next();
+      const plan = this.sampler.plan(b);
+      const fault = this.options.testFault?.batchIndex === b.batchIndex ? this.options.testFault.kind : undefined;
+      const where = `batch ${b.batchIndex} of epoch ${b.epoch}`;
+      let result: Promise<Batch>;
+      if (this.inline) {
+        try {
+          result = Promise.resolve(this.inline.run(this.options.tier, plan, withEpoch(this.options.mask, b.epoch)));
+        } catch (err) {
+          result = Promise.reject(new MaskpackError('ERR_KERNEL', `${where}: ${(err as Error).message}`, { cause: err }));
+        }
+      } else {
+        const task: WorkerTask = { kind: 'collate', epoch: b.epoch, batchIndex: b.batchIndex, plan, fault };
+        result = this.pool!.run(task, { transferList: planBuffers(plan) }).then(
+          (reply: WorkerReply) => {
+            if (reply.kind === 'batch') return reply.batch;
+            if (reply.kind === 'error') throw fromWire(reply.error, where);
+            throw new MaskpackError('ERR_WORKER', `${where}: unexpected reply ${reply.kind}`);
+          },
+          (err: Error) => {
+            throw new MaskpackError('ERR_WORKER', `${where}: worker failed: ${err.message}`, { cause: err });
+          },
+        );
+      }
+      result.catch(() => undefined); // observed when its turn comes; never an unhandled rejection
+      this.queue.push({ epoch: b.epoch, batchIndex: b.batchIndex, result });
+    }
+  }
+
+  private hasMore(): boolean {
+    const { epoch, batchIndex } = this.sampler.state();
+    const e = batchIndex >= this.sampler.numBatches(epoch) ? epoch + 1 : epoch;
+    return e < this.endEpoch;
+  }
+}
+
+/**
+ * A loader over `store`: an async iterable of masked `Batch`es in sampler order, built by
+ * `workers` threads (default: the number of cores) with `prefetch` batches in flight (default
+ * 2 × workers). Options are validated here (TypeError / RangeError naming the option).
+ *
+ * The store's tokens are loaded once into a shared WebAssembly memory that every worker reads;
+ * each batch is written into fresh ArrayBuffers in a worker and moved (not copied) to the caller,
+ * who owns them.
+ */
+export function createLoader(store: TokenStore, options: LoaderOptions = {}): Loader {
+  return new Loader(store, options);
+}
+
+export const defaultWorkers = (): number => availableParallelism();

@@ -1,0 +1,73 @@
+/** Loader options: the sampler's, the masker's, and the pool's, validated once. */
+import type { Fault } from './protocol.js';
+import type { KernelTier } from '../mask/kernel.js';
+import { resolveMaskOptions, type MaskOptions, type MaskParams } from '../mask/options.js';
+import type { SamplerOptions, SamplerState } from '../sampler/index.js';
+import type { TokenStore } from '../store/types.js';
+import { checkEnum, checkInteger, checkKnownKeys, describe } from '../validate.js';
+import { availableParallelism } from 'node:os';
+
+/** Masking options a loader takes; the vocabulary, `<mask>` and specials come from the store. */
+export type LoaderMaskOptions = Pick<MaskOptions,
+  'maskProb' | 'maskReplaceProb' | 'randomReplaceProb' | 'randomIdRange' | 'ignoreIndex' | 'selection' | 'wholeWordMask' | 'dupeFactor'>;
+
+export interface LoaderOptions extends SamplerOptions, LoaderMaskOptions {
+  /** Collate workers; 0 builds batches in the calling thread. Default: the number of cores. */
+  workers?: number;
+  /** Batches in flight (submitted or ready, not yet consumed). Default 2 × workers (1 without workers). */
+  prefetch?: number;
+  /** Epochs to deliver, from `epoch`; `Infinity` for endless. Default 1. */
+  epochs?: number;
+  /** Kernel tier, `simd` (default) or `scalar`. */
+  tier?: KernelTier;
+  /** Continue from a `state()` of an earlier loader with the same options. */
+  resume?: SamplerState;
+  /** For the tests of failure handling: make the worker building `batchIndex` throw or exit. */
+  testFault?: { batchIndex: number; kind: Fault };
+}
+
+export interface ResolvedLoaderOptions {
+  sampler: SamplerOptions & { epoch: number };
+  mask: MaskParams;
+  workers: number;
+  prefetch: number;
+  epochs: number;
+  tier: KernelTier;
+  resume: SamplerState | undefined;
+  testFault: { batchIndex: number; kind: Fault } | undefined;
+}
+
+const MASK_KEYS = ['maskProb', 'maskReplaceProb', 'randomReplaceProb', 'randomIdRange', 'ignoreIndex', 'selection', 'wholeWordMask', 'dupeFactor'] as const;
+const SAMPLER_KEYS = ['format', 'seqLen', 'template', 'seed', 'epoch', 'batchSize', 'batchBy', 'tokenBudget', 'countPadding', 'pad', 'padToMultipleOf', 'dropLast', 'rank', 'worldSize', 'cache'] as const;
+const LOADER_KEYS = ['workers', 'prefetch', 'epochs', 'tier', 'resume', 'testFault'] as const;
+
+export function resolveLoaderOptions(store: TokenStore, options: LoaderOptions): ResolvedLoaderOptions {
+  checkKnownKeys('options', options as unknown, [...MASK_KEYS, ...SAMPLER_KEYS, ...LOADER_KEYS]);
+  const sampler: Record<string, unknown> = {};
+  const mask: Record<string, unknown> = {};
+  for (const key of SAMPLER_KEYS) if (options[key] !== undefined) sampler[key] = options[key];
+  for (const key of MASK_KEYS) if (options[key] !== undefined) mask[key] = options[key];
+  const params = resolveMaskOptions({
+    ...mask,
+    vocabSize: store.vocabSize,
+    maskId: store.specials.mask,
+    specialIds: store.specials.all,
+    ...(store.wordStarts ? { wordStarts: store.wordStarts } : {}),
+    seed: options.seed ?? 0,
+  } as MaskOptions);
+  if (options.wholeWordMask && !store.wordStarts) {
+    throw new RangeError('options.wholeWordMask needs word-start information, and the store has none');
+  }
+  const workers = checkInteger('options.workers', options.workers ?? availableParallelism(), 0, 256);
+  const prefetch = checkInteger('options.prefetch', options.prefetch ?? Math.max(1, 2 * workers), 1, 4096);
+  const epochs = options.epochs === Infinity ? Infinity : checkInteger('options.epochs', options.epochs ?? 1, 1, 2 ** 32);
+  const tier = checkEnum('options.tier', options.tier ?? 'simd', ['simd', 'scalar'] as const);
+  const fault = options.testFault;
+  if (fault !== undefined && (typeof fault !== 'object' || !Number.isInteger(fault.batchIndex) || !['throw', 'exit'].includes(fault.kind))) {
+    throw new TypeError(`options.testFault must be { batchIndex, kind: 'throw' | 'exit' }, got ${describe(fault)}`);
+  }
+  return {
+    sampler: { ...(sampler as SamplerOptions), epoch: options.epoch ?? 0 },
+    mask: params, workers, prefetch, epochs, tier, resume: options.resume, testFault: fault,
+  };
+}
