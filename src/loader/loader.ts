@@ -18,6 +18,9 @@ import { kernelModule } from '../wasm/module.js';
 import { resolveLoaderOptions, type LoaderOptions, type ResolvedLoaderOptions } from './options.js';
 import { planBuffers, type WorkerInit, type WorkerReply, type WorkerTask } from './protocol.js';
 
+/** How long closing waits for batches in flight before stopping the workers. */
+const SETTLE_MS = 2000;
+
 interface Pending {
   epoch: number;
   batchIndex: number;
@@ -33,6 +36,7 @@ export class Loader implements AsyncIterableIterator<Batch> {
   private readonly queue: Pending[] = [];
   private failure: MaskpackError | undefined;
   private closed = false;
+  private stopping: Promise<void> | undefined;
 
   /** Use {@link createLoader}. */
   constructor(store: TokenStore, options: LoaderOptions = {}) {
@@ -117,9 +121,22 @@ export class Loader implements AsyncIterableIterator<Batch> {
     return reply.kind === 'lastTransfer' ? reply.byteLengths : [];
   }
 
-  private async shutdown(): Promise<void> {
-    this.queue.length = 0;
-    await this.pool?.destroy();
+  /**
+   * Lets the tasks in flight settle (they take milliseconds; a worker replying after its pool
+   * was destroyed upsets Piscina), at most `SETTLE_MS`, then stops the workers.
+   */
+  private shutdown(): Promise<void> {
+    this.stopping ??= this.stop();
+    return this.stopping;
+  }
+
+  private async stop(): Promise<void> {
+    const pending = this.queue.splice(0).map((p) => p.result.catch(() => undefined));
+    if (!this.pool) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(pending), new Promise((resolve) => { timer = setTimeout(resolve, SETTLE_MS); })]);
+    clearTimeout(timer);
+    await this.pool.destroy();
   }
 
   /** Submits batches until `prefetch` are pending or the run's last epoch is planned. */

@@ -47,6 +47,9 @@ export function resolveLoaderOptions(store: TokenStore, options: LoaderOptions):
   const mask: Record<string, unknown> = {};
   for (const key of SAMPLER_KEYS) if (options[key] !== undefined) sampler[key] = options[key];
   for (const key of MASK_KEYS) if (options[key] !== undefined) mask[key] = options[key];
+  if (options.wholeWordMask && !store.wordStarts) {
+    throw new RangeError('options.wholeWordMask needs word-start information, and the store has none');
+  }
   const params = resolveMaskOptions({
     ...mask,
     vocabSize: store.vocabSize,
@@ -55,9 +58,6 @@ export function resolveLoaderOptions(store: TokenStore, options: LoaderOptions):
     ...(store.wordStarts ? { wordStarts: store.wordStarts } : {}),
     seed: options.seed ?? 0,
   } as MaskOptions);
-  if (options.wholeWordMask && !store.wordStarts) {
-    throw new RangeError('options.wholeWordMask needs word-start information, and the store has none');
-  }
   const workers = checkInteger('options.workers', options.workers ?? availableParallelism(), 0, 256);
   const prefetch = checkInteger('options.prefetch', options.prefetch ?? Math.max(1, 2 * workers), 1, 4096);
   const epochs = options.epochs === Infinity ? Infinity : checkInteger('options.epochs', options.epochs ?? 1, 1, 2 ** 32);

@@ -1,0 +1,128 @@
+// The parallel loader: same bytes for any number of workers, sampler order, transfer instead of
+// copy, resume, bounded prefetch, and failures that reject instead of hanging.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Collator, createLoader, createMemoryStore, createSampler, MaskpackError, robertaSpecials, type Batch, type LoaderOptions } from 'maskpack';
+import { syntheticDocuments } from './helpers.js';
+
+const store = createMemoryStore({ documents: syntheticDocuments(300, 11, 12, 40), vocabSize: 50265, specials: robertaSpecials });
+const base: LoaderOptions = { seqLen: 128, batchSize: 16, seed: 5 };
+
+async function collect(options: LoaderOptions, limit = Infinity): Promise<Batch[]> {
+  const loader = createLoader(store, { ...base, ...options });
+  const out: Batch[] = [];
+  for await (const batch of loader) {
+    out.push(batch);
+    if (out.length >= limit) break;
+  }
+  await loader.close();
+  return out;
+}
+
+function assertSame(a: Batch[], b: Batch[]): void {
+  assert.equal(a.length, b.length);
+  a.forEach((x, i) => {
+    assert.deepEqual(x.inputIds, b[i].inputIds, `batch ${i} inputIds`);
+    assert.deepEqual(x.labels, b[i].labels, `batch ${i} labels`);
+    assert.deepEqual(x.attentionMask, b[i].attentionMask, `batch ${i} attention`);
+    assert.deepEqual(x.tokenTypeIds, b[i].tokenTypeIds, `batch ${i} types`);
+    assert.deepEqual(x.nextSentenceLabel, b[i].nextSentenceLabel, `batch ${i} nsp`);
+    assert.deepEqual(x.sampleIds, b[i].sampleIds, `batch ${i} sample ids`);
+  });
+}
+
+test('batches are identical for 0, 1 and 2 workers, equal the single-threaded collator, in sampler order, over two epochs', async () => {
+  for (const format of ['full-sentences', 'segment-pair'] as const) {
+    const inline = await collect({ format, workers: 0, epochs: 2 });
+    const sampler = createSampler(store, { ...base, format });
+    const collator = new Collator(store, { seed: 5 });
+    const direct: Batch[] = [];
+    for (let i = 0; i < sampler.numBatches(0) + sampler.numBatches(1); i++) {
+      const b = sampler.next();
+      direct.push(collator.collate(sampler.plan(b), { epoch: b.epoch }));
+    }
+    assertSame(inline, direct);
+    assertSame(await collect({ format, workers: 1, epochs: 2 }), direct);
+    assertSame(await collect({ format, workers: 2, epochs: 2, prefetch: 3 }), direct);
+  }
+});
+
+test('batch buffers are moved from the worker, not cloned (the worker-side buffers detach)', async () => {
+  const loader = createLoader(store, { ...base, workers: 1, prefetch: 1 });
+  const { value } = await loader.next();
+  const batch = value as Batch;
+  assert.ok(!(batch.inputIds.buffer instanceof SharedArrayBuffer));
+  const lengths = await loader.lastTransfer();
+  assert.ok(lengths.length >= 4, 'the worker reports the buffers it sent');
+  assert.ok(lengths.every((n) => n === 0), `worker-side byte lengths after the move: ${lengths}`);
+  assert.equal(batch.inputIds.byteLength, batch.shape[0] * batch.shape[1] * 4);
+  await loader.close();
+});
+
+test('resuming from state() continues exactly where the loader stopped, on any number of workers', async () => {
+  const whole = await collect({ workers: 2, epochs: 2 });
+  const first = createLoader(store, { ...base, workers: 2, epochs: 2 });
+  const head: Batch[] = [];
+  for (let i = 0; i < 7; i++) head.push((await first.next()).value as Batch);
+  const state = first.state();
+  assert.equal(state.batchIndex, 7);
+  await first.close();
+  const rest = await collect({ workers: 1, epochs: 2, resume: JSON.parse(JSON.stringify(state)) });
+  assertSame([...head, ...rest], whole);
+});
+
+test('a kernel error rejects next() with the batch and the worker message, and later calls reject too', async () => {
+  const loader = createLoader(store, { ...base, workers: 2, testFault: { batchIndex: 2, kind: 'throw' } });
+  await loader.next();
+  await loader.next();
+  await assert.rejects(loader.next(), (e: unknown) => e instanceof MaskpackError && /batch 2 of epoch 0: injected fault at batch 2/.test(e.message));
+  await assert.rejects(loader.next(), /batch 2 of epoch 0/);
+  await loader.close();
+});
+
+test('a crashed worker rejects the pending next() instead of hanging', async () => {
+  const loader = createLoader(store, { ...base, workers: 1, testFault: { batchIndex: 1, kind: 'exit' } });
+  await loader.next();
+  await assert.rejects(loader.next(), (e: unknown) => e instanceof MaskpackError && e.code === 'ERR_WORKER' && /batch 1 of epoch 0: worker failed/.test(e.message));
+  await loader.close();
+});
+
+test('close() in the middle of an epoch frees the workers; next() then reports done', async () => {
+  const loader = createLoader(store, { ...base, workers: 2 });
+  await loader.next();
+  await loader.close();
+  assert.deepEqual(await loader.next(), { value: undefined, done: true });
+});
+
+test('with a slow consumer at most `prefetch` batches exist and memory stays flat over an epoch', async () => {
+  const prefetch = 2;
+  const loader = createLoader(store, { ...base, batchSize: 8, workers: 2, prefetch, pad: 'max' });
+  const batchBytes = 8 * 128 * 4 * 4;
+  const samples: number[] = [];
+  let n = 0;
+  for await (const batch of loader) {
+    assert.ok(batch.inputIds.length > 0);
+    await sleep(2);
+    if (++n % 5 === 0) {
+      global.gc?.();
+      samples.push(process.memoryUsage().arrayBuffers);
+    }
+  }
+  assert.ok(n > 40, `${n} batches`);
+  const growth = Math.max(...samples.slice(2)) - samples[1];
+  assert.ok(growth < (prefetch + 6) * batchBytes + (1 << 20), `array buffers grew by ${growth} bytes over the epoch`);
+});
+
+test('loader options are validated with the option name and value', () => {
+  const table: [LoaderOptions, RegExp][] = [
+    [{ workers: -1 }, /options.workers must be an integer in \[0, 256\], got -1/],
+    [{ prefetch: 0 }, /options.prefetch must be an integer in \[1, 4096\], got 0/],
+    [{ epochs: 0 }, /options.epochs must be an integer/],
+    [{ tier: 'gpu' as 'simd' }, /options.tier must be one of simd, scalar/],
+    [{ maskProb: 2 }, /options.maskProb must be in \[0, 1\], got 2/],
+    [{ wholeWordMask: true }, /needs word-start information/],
+    [{ batchsize: 3 } as LoaderOptions, /options.batchsize is not a known option/],
+  ];
+  for (const [options, message] of table) assert.throws(() => createLoader(store, { ...base, ...options }), message);
+});
