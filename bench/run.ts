@@ -12,12 +12,18 @@ type BenchModule = { run(opts: BenchOptions): Promise<Metrics> };
 
 const MODULES: [string, () => Promise<BenchModule>][] = [
   ['mask', () => import('./mask.js')],
+  ['collate', () => import('./collate.js')],
+  ['formats', () => import('./formats.js')],
+  ['loader', () => import('./loader.js')],
 ];
 
 /** Goal ratios: [name, numerator, denominator, goal]. */
 const RATIOS: [string, string, string, number][] = [
   ['mask.simd / mask.reference', 'mask.simd', 'mask.reference', 4],
   ['mask.simd / ceiling.copyFill', 'mask.simd', 'ceiling.copyFill', 0.12],
+  ['collate.fullSentences / mask.simd', 'collate.fullSentences', 'mask.simd', 0.5],
+  ['loader.workers2 / loader.workers1', 'loader.workers2', 'loader.workers1', 1.7],
+  ['loader.workers1 / collate.fullSentences', 'loader.workers1', 'collate.fullSentences', 0.7],
 ];
 
 async function main(): Promise<void> {

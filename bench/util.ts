@@ -1,5 +1,6 @@
 /** The benchmark harness's shared pieces: metrics, a benny suite runner, synthetic batches. */
 import b from 'benny';
+import { createMemoryStore, ROBERTA_VOCAB_SIZE, robertaSpecials, type TokenStore } from '../src/index.js';
 
 export interface Metric {
   value: number;
@@ -66,4 +67,19 @@ export function syntheticRows(rows: number, len: number, seed = 1): Int32Array {
     ids[r * len + real - 1] = 2;
   }
   return ids;
+}
+
+/**
+ * An in-memory store of `numDocuments` synthetic documents (RoBERTa ids 4..50259, sentences of
+ * 1–60 tokens, documents of 1–20 sentences) from a fixed LCG.
+ */
+export function syntheticStore(numDocuments: number): TokenStore {
+  let x = 2024;
+  const next = (n: number): number => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return Math.floor((x / 2 ** 32) * n);
+  };
+  const documents = Array.from({ length: numDocuments }, () =>
+    Array.from({ length: 1 + next(20) }, () => Array.from({ length: 1 + next(60) }, () => 4 + next(50256))));
+  return createMemoryStore({ documents, vocabSize: ROBERTA_VOCAB_SIZE, specials: robertaSpecials });
 }

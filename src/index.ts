@@ -13,7 +13,8 @@ export {
 export * from './sampler/index.js';
 export { buildRowPlan, type RowPlan } from './collate/plan.js';
 export { collateReference, type Collated } from './collate/reference.js';
-export { encodeNpy, writeNpy } from './export/npy.js';
+export { encodeNpy, writeNpy, NpyWriter } from './export/npy.js';
 export { Collator, collateMaskReference, storeMaskOptions, type CollatorMaskOptions } from './collate/collator.js';
 export { createLoader, Loader } from './loader/loader.js';
 export type { LoaderOptions, LoaderMaskOptions } from './loader/options.js';
+export { exportBatches, type ExportSummary } from './export/export.js';

@@ -7,6 +7,7 @@
  *  └────────────── 10 bytes ─────────────────────────┘ (the total is a multiple of 64)
  * ```
  */
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 
@@ -56,4 +57,66 @@ export function encodeNpy(array: Int32Array, shape: readonly number[]): Uint8Arr
  */
 export async function writeNpy(path: string, array: Int32Array, shape: readonly number[]): Promise<void> {
   await writeFile(path, encodeNpy(array, shape));
+}
+
+/** Header bytes of a streamed file: room for any int32 shape, rewritten when the row count is known. */
+const STREAM_HEADER = 128;
+
+/**
+ * Streams an int32 `.npy` of shape `(rows, ...rowShape)` whose row count is known only at the
+ * end: rows are appended under a temporary name, then the header is rewritten (its length is
+ * fixed) and the file renamed into place by {@link NpyWriter.finish}, so an interrupted export
+ * leaves no file that looks complete.
+ */
+export class NpyWriter {
+  readonly path: string;
+  private readonly tmp: string;
+  private readonly fd: number;
+  private readonly rowShape: readonly number[];
+  private readonly rowSize: number;
+  private rows = 0;
+  private position = STREAM_HEADER;
+
+  constructor(path: string, rowShape: readonly number[]) {
+    this.path = path;
+    this.tmp = `${path}.tmp-${process.pid}`;
+    this.rowShape = rowShape;
+    this.rowSize = rowShape.reduce((a, b) => a * b, 1);
+    this.fd = openSync(this.tmp, 'w');
+  }
+
+  /** Appends whole rows (little-endian hosts write the bytes as they are). */
+  append(array: Int32Array): void {
+    if (array.length % this.rowSize !== 0) throw new RangeError(`${this.path}: ${array.length} values are not whole rows of ${this.rowSize}`);
+    const bytes = endianness() === 'LE' ? new Uint8Array(array.buffer, array.byteOffset, array.byteLength) : encodeNpy(array, [array.length]).subarray(-array.byteLength);
+    writeSync(this.fd, bytes, 0, bytes.length, this.position);
+    this.position += bytes.length;
+    this.rows += array.length / this.rowSize;
+  }
+
+  /** Writes the header with the final shape and renames the file into place; returns the row count. */
+  finish(): number {
+    const text = headerText([this.rows, ...this.rowShape]);
+    const header = new Uint8Array(STREAM_HEADER);
+    header.set(MAGIC, 0);
+    const headerLength = STREAM_HEADER - MAGIC.length - 2;
+    header[8] = headerLength & 0xff;
+    header[9] = headerLength >>> 8;
+    const padded = text.padEnd(headerLength - 1, ' ') + '\n';
+    for (let i = 0; i < padded.length; i++) header[10 + i] = padded.charCodeAt(i);
+    writeSync(this.fd, header, 0, header.length, 0);
+    closeSync(this.fd);
+    renameSync(this.tmp, this.path);
+    return this.rows;
+  }
+
+  /** Closes and removes the temporary file. */
+  abort(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed by finish()
+    }
+    rmSync(this.tmp, { force: true });
+  }
 }

@@ -1,0 +1,74 @@
+/**
+ * Exports masked batches as numpy files, one folder per epoch, loadable by numpy and PyTorch:
+ *
+ *   OUT/options.json                      every option of the export (to reproduce it)
+ *   OUT/epoch-<e>/input_ids.npy           int32 (rows, seqLen)
+ *                 attention_mask.npy      int32 (rows, seqLen)
+ *                 labels.npy              int32 (rows, seqLen)
+ *                 token_type_ids.npy      int32 (rows, seqLen), pair formats
+ *                 next_sentence_label.npy int32 (rows,), pair formats
+ *                 batch_offsets.npy       int32 (batches,): first row of each batch
+ *
+ * Rows are padded to `seqLen` so batches concatenate. Files are written under temporary names
+ * and renamed when their epoch is complete; a failed export removes its temporaries.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLoader } from '../loader/loader.js';
+import type { LoaderOptions } from '../loader/options.js';
+import type { TokenStore } from '../store/types.js';
+import { NpyWriter } from './npy.js';
+
+export interface ExportSummary {
+  epochs: { epoch: number; rows: number; batches: number; dir: string }[];
+  tokens: number;
+}
+
+/** Exports `epochs` epochs (default 1) starting at `options.epoch` to `outDir`. */
+export async function exportBatches(store: TokenStore, outDir: string, options: LoaderOptions = {}, onBatch?: (rows: number) => void): Promise<ExportSummary> {
+  const epochs = options.epochs ?? 1;
+  const first = options.epoch ?? 0;
+  const seqLen = options.seqLen ?? 512;
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'options.json'), JSON.stringify({ ...options, pad: 'max', epochs, maskpack: 'export-v1' }, null, 2) + '\n');
+  const summary: ExportSummary = { epochs: [], tokens: 0 };
+  for (let epoch = first; epoch < first + epochs; epoch++) {
+    const dir = join(outDir, `epoch-${epoch}`);
+    mkdirSync(dir, { recursive: true });
+    const loader = createLoader(store, { ...options, pad: 'max', epoch, epochs: 1 });
+    const pair = (options.format ?? 'full-sentences').endsWith('pair');
+    const names = ['input_ids', 'attention_mask', 'labels', ...(pair ? ['token_type_ids'] : [])];
+    const writers = new Map(names.map((n) => [n, new NpyWriter(join(dir, `${n}.npy`), [seqLen])]));
+    const nsp = pair ? new NpyWriter(join(dir, 'next_sentence_label.npy'), []) : undefined;
+    const offsets: number[] = [];
+    let rows = 0;
+    try {
+      for await (const batch of loader) {
+        offsets.push(rows);
+        writers.get('input_ids')!.append(batch.inputIds);
+        writers.get('attention_mask')!.append(batch.attentionMask);
+        writers.get('labels')!.append(batch.labels);
+        if (pair) {
+          writers.get('token_type_ids')!.append(batch.tokenTypeIds!);
+          nsp!.append(batch.nextSentenceLabel!);
+        }
+        rows += batch.shape[0];
+        summary.tokens += batch.shape[0] * batch.shape[1];
+        onBatch?.(batch.shape[0]);
+      }
+      const offsetsWriter = new NpyWriter(join(dir, 'batch_offsets.npy'), []);
+      writers.set('batch_offsets', offsetsWriter);
+      offsetsWriter.append(Int32Array.from(offsets));
+      for (const w of writers.values()) w.finish();
+      nsp?.finish();
+    } catch (err) {
+      for (const w of writers.values()) w.abort();
+      nsp?.abort();
+      throw err;
+    } finally {
+      await loader.close();
+    }
+    summary.epochs.push({ epoch, rows, batches: offsets.length, dir });
+  }
+  return summary;
+}
