@@ -54,38 +54,9 @@ export const U32_MAX = 0xffffffff;
 export const I32_MIN = -0x80000000;
 export const I32_MAX = 0x7fffffff;
 
-// The formats' and sampler's checks (messages name the type received).
-
-function show(value: unknown): string {
-  return typeof value === 'string' ? `'${value}'` : String(value);
-}
-
-/** An integer in `[min, max]`. */
-export function checkInt(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeof value}`);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${show(value)}`);
-  }
-  return value;
-}
-
-/** One of a fixed list of strings. */
-export function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== 'string') throw new TypeError(`${name} must be a string, got ${typeof value}`);
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new RangeError(`${name} must be one of ${allowed.map(show).join(', ')}, got ${show(value)}`);
-  }
-  return value as T;
-}
-
-export function checkBool(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${typeof value}`);
-  return value;
-}
-
-/** `options` itself: undefined or a plain object. */
+/** `options` itself: undefined (no options) or a plain object. */
 export function checkOptionsObject(value: unknown): Record<string, unknown> {
   if (value === undefined) return {};
-  if (value === null || typeof value !== 'object') throw new TypeError(`options must be an object, got ${value === null ? 'null' : typeof value}`);
+  if (value === null || typeof value !== 'object') throw new TypeError(`options must be an object, got ${describe(value)}`);
   return value as Record<string, unknown>;
 }

@@ -2,7 +2,7 @@
  * The format registry and the public sample-index entry point, with the on-disk cache.
  */
 import type { StoreLayout } from '../store/types.js';
-import { checkBool, checkInt, checkOneOf, checkOptionsObject } from '../validate.js';
+import { checkBoolean, checkEnum, checkInteger, checkOptionsObject } from '../validate.js';
 import { cacheKey, cachePath, readCachedIndex, writeCachedIndex } from './cache.js';
 import { buildDocSentences } from './doc-sentences.js';
 import { buildFullSentences } from './full-sentences.js';
@@ -50,11 +50,11 @@ export interface SampleIndexOptions {
 export function resolveIndexParams(options: unknown): SampleIndexParams {
   const o = checkOptionsObject(options);
   return {
-    format: checkOneOf('options.format', o.format ?? 'full-sentences', FORMAT_NAMES),
-    seqLen: checkInt('options.seqLen', o.seqLen ?? 512, MIN_SEQ_LEN, MAX_SEQ_LEN),
-    template: checkOneOf('options.template', o.template ?? 'roberta', TEMPLATES),
-    seed: checkInt('options.seed', o.seed ?? 0, 0, 0xffffffff),
-    epoch: checkInt('options.epoch', o.epoch ?? 0, 0, 0xffffffff),
+    format: checkEnum('options.format', o.format ?? 'full-sentences', FORMAT_NAMES),
+    seqLen: checkInteger('options.seqLen', o.seqLen ?? 512, MIN_SEQ_LEN, MAX_SEQ_LEN),
+    template: checkEnum('options.template', o.template ?? 'roberta', TEMPLATES),
+    seed: checkInteger('options.seed', o.seed ?? 0, 0, 0xffffffff),
+    epoch: checkInteger('options.epoch', o.epoch ?? 0, 0, 0xffffffff),
   };
 }
 
@@ -69,7 +69,7 @@ export function resolveIndexParams(options: unknown): SampleIndexParams {
 export function buildSampleIndex(store: StoreLayout & { readonly prefix?: string }, options?: SampleIndexOptions): SampleIndex {
   const params = resolveIndexParams(options);
   const prefix = store.prefix ?? '';
-  const cache = checkBool('options.cache', options?.cache ?? prefix !== '');
+  const cache = checkBoolean('options.cache', options?.cache ?? prefix !== '');
   return sampleIndexFor(store, params, cache && prefix !== '' ? prefix : undefined);
 }
 

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { FORMATS, resolveIndexParams, type FormatName, type Template } from '../formats/index.js';
-import { checkBool, checkInt, checkOneOf, checkOptionsObject } from '../validate.js';
+import { checkBoolean, checkEnum, checkInteger, checkOptionsObject } from '../validate.js';
 
 export type PadPolicy = 'longest' | 'multiple' | 'max';
 export type BatchBy = 'count' | 'tokens';
@@ -78,15 +78,15 @@ export function padWidth(longest: number, o: Pick<ResolvedSamplerOptions, 'pad' 
 export function resolveSamplerOptions(options: unknown, storePrefix: string): ResolvedSamplerOptions {
   const o = checkOptionsObject(options);
   const index = resolveIndexParams(o);
-  const batchSize = checkInt('options.batchSize', o.batchSize ?? 32, 1, MAX_BATCH);
-  const batchBy = checkOneOf('options.batchBy', o.batchBy ?? FORMATS[index.format].defaultBatchBy, BATCH_BY);
-  const pad = checkOneOf('options.pad', o.pad ?? 'multiple', PAD_POLICIES);
-  const padToMultipleOf = checkInt('options.padToMultipleOf', o.padToMultipleOf ?? 8, 1, 4096);
-  const countPadding = checkBool('options.countPadding', o.countPadding ?? false);
+  const batchSize = checkInteger('options.batchSize', o.batchSize ?? 32, 1, MAX_BATCH);
+  const batchBy = checkEnum('options.batchBy', o.batchBy ?? FORMATS[index.format].defaultBatchBy, BATCH_BY);
+  const pad = checkEnum('options.pad', o.pad ?? 'multiple', PAD_POLICIES);
+  const padToMultipleOf = checkInteger('options.padToMultipleOf', o.padToMultipleOf ?? 8, 1, 4096);
+  const countPadding = checkBoolean('options.countPadding', o.countPadding ?? false);
   const widest = countPadding ? padWidth(index.seqLen, { pad, padToMultipleOf, seqLen: index.seqLen }) : index.seqLen;
-  const tokenBudget = checkInt('options.tokenBudget', o.tokenBudget ?? batchSize * index.seqLen, widest, 2 ** 40);
-  const worldSize = checkInt('options.worldSize', o.worldSize ?? 1, 1, 65536);
-  const rank = checkInt('options.rank', o.rank ?? 0, 0, worldSize - 1);
+  const tokenBudget = checkInteger('options.tokenBudget', o.tokenBudget ?? batchSize * index.seqLen, widest, 2 ** 40);
+  const worldSize = checkInteger('options.worldSize', o.worldSize ?? 1, 1, 65536);
+  const rank = checkInteger('options.rank', o.rank ?? 0, 0, worldSize - 1);
   if (batchBy === 'count' && batchSize < worldSize) {
     throw new RangeError(`options.batchSize must be >= options.worldSize (${worldSize}), got ${batchSize}`);
   }
@@ -98,10 +98,10 @@ export function resolveSamplerOptions(options: unknown, storePrefix: string): Re
     countPadding,
     pad,
     padToMultipleOf,
-    dropLast: checkBool('options.dropLast', o.dropLast ?? false),
+    dropLast: checkBoolean('options.dropLast', o.dropLast ?? false),
     rank,
     worldSize,
-    cache: checkBool('options.cache', o.cache ?? storePrefix !== ''),
+    cache: checkBoolean('options.cache', o.cache ?? storePrefix !== ''),
   };
 }
 

@@ -7,7 +7,7 @@ import { MaskpackError } from '../errors.js';
 import { FORMATS, sampleIndexFor } from '../formats/index.js';
 import type { SampleIndex } from '../formats/types.js';
 import type { TokenStore } from '../store/types.js';
-import { checkInt } from '../validate.js';
+import { checkInteger } from '../validate.js';
 import { rankShare, tokenBudgetBoundaries } from './batching.js';
 import { optionsHash, padWidth, resolveSamplerOptions, type ResolvedSamplerOptions, type SamplerOptions } from './options.js';
 import { epochPermutation } from './permutation.js';
@@ -87,7 +87,7 @@ export class Sampler {
   /** Random access to this rank's share of global batch `batchIndex` of `epoch`. */
   batch(epoch: number, batchIndex: number): SamplerBatch {
     const data = this.epochData(epoch);
-    checkInt('batchIndex', batchIndex, 0, data.numBatches - 1);
+    checkInteger('batchIndex', batchIndex, 0, data.numBatches - 1);
     const { batchSize, rank, worldSize } = this.options;
     const begin = data.bounds ? data.bounds[batchIndex] : batchIndex * batchSize;
     const end = data.bounds ? data.bounds[batchIndex + 1] : Math.min(begin + batchSize, data.order.length);
@@ -135,8 +135,8 @@ export class Sampler {
     if (state.optionsHash !== this.optionsHash) {
       throw new RangeError(`state.optionsHash must equal this sampler's (${this.optionsHash}), got ${String(state.optionsHash)}`);
     }
-    const epoch = checkInt('state.epoch', state.epoch, 0, 0xffffffff);
-    const batchIndex = checkInt('state.batchIndex', state.batchIndex, 0, this.numBatches(epoch));
+    const epoch = checkInteger('state.epoch', state.epoch, 0, 0xffffffff);
+    const batchIndex = checkInteger('state.batchIndex', state.batchIndex, 0, this.numBatches(epoch));
     this.nextEpoch = epoch;
     this.nextBatch = batchIndex;
   }
@@ -144,7 +144,7 @@ export class Sampler {
   private epochData(epoch: number): EpochData {
     if (this.current?.epoch === epoch) return this.current;
     if (this.previous?.epoch === epoch) return this.previous;
-    checkInt('epoch', epoch, 0, 0xffffffff);
+    checkInteger('epoch', epoch, 0, 0xffffffff);
     const o = this.options;
     const spec = FORMATS[o.format];
     const params = { format: o.format, seqLen: o.seqLen, template: o.template, seed: o.seed, epoch };
