@@ -35,6 +35,9 @@ export interface RowPlan {
   nextSentenceLabel?: Int32Array;
 }
 
+/** What a plan needs of the store's layout. */
+export type PlanLayout = Pick<StoreLayout, 'numTokens' | 'sentenceStarts' | 'documentIndex'>;
+
 const LITERAL = 0;
 const SPAN = 1;
 const scratch = new GrowableInt32(4096);
@@ -52,7 +55,7 @@ function span(start: number, length: number, type: number): void {
 }
 
 /** One single-format row: flat tokens `[start, end)` whose first token is in document `d`. */
-function singleRow(layout: StoreLayout, open: number, close: number, start: number, end: number, d: number): void {
+function singleRow(layout: PlanLayout, open: number, close: number, start: number, end: number, d: number): void {
   const { documentIndex, sentenceStarts } = layout;
   literal(open, 0);
   let pos = start;
@@ -83,7 +86,7 @@ function singleRow(layout: StoreLayout, open: number, close: number, start: numb
  * @throws MaskpackError `ERR_BAD_INPUT` when the store has 2^32 tokens or more (spans are uint32).
  */
 export function buildRowPlan(
-  layout: StoreLayout,
+  layout: PlanLayout,
   specials: SpecialTokens,
   index: SampleIndex,
   sampleIds: Uint32Array,

@@ -2,8 +2,10 @@
  * The parallel loader: masked batches built by a Piscina pool of collate workers, delivered
  * in sampler order with bounded prefetch.
  *
- *   main thread: sampler.next() → row plan ──transfer──▶ worker: collate + mask in the shared
- *   memory that holds the store ──move──▶ main thread: Batch (fresh ArrayBuffers)
+ *   main thread: sampler.next() ──sample ids──▶ worker: row plan from the shared sample index,
+ *   collate + mask in the shared memory that holds the store ──move──▶ main thread: Batch
+ *
+ * The main thread only orders batches; everything proportional to tokens runs in workers.
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
@@ -16,7 +18,8 @@ import type { TokenStore } from '../store/types.js';
 import { Arena, createKernelMemory } from '../wasm/arena.js';
 import { kernelModule } from '../wasm/module.js';
 import { resolveLoaderOptions, type LoaderOptions, type ResolvedLoaderOptions } from './options.js';
-import { planBuffers, type WorkerInit, type WorkerReply, type WorkerTask } from './protocol.js';
+import { toShared, type WorkerInit, type WorkerReply, type WorkerTask } from './protocol.js';
+import type { SampleIndex } from '../formats/types.js';
 
 /** How long closing waits for batches in flight before stopping the workers. */
 const SETTLE_MS = 2000;
@@ -34,6 +37,8 @@ export class Loader implements AsyncIterableIterator<Batch> {
   private readonly pool: Piscina | undefined;
   private readonly inline: CollateKernel | undefined;
   private readonly queue: Pending[] = [];
+  /** Sample indexes in shared memory, by epoch (the last two, as the sampler keeps). */
+  private readonly sharedIndexes = new Map<number, SampleIndex>();
   private failure: MaskpackError | undefined;
   private closed = false;
   private stopping: Promise<void> | undefined;
@@ -48,7 +53,10 @@ export class Loader implements AsyncIterableIterator<Batch> {
     const elemSize = store.dtype === 'uint16' ? 2 : 4;
     const memory = createKernelMemory(store.numTokens * elemSize + (1 << 20));
     const region = loadStore(new Arena(memory), store);
-    const init: WorkerInit = { module: kernelModule(), memory, region, params: o.mask, pad: store.specials.pad, tier: o.tier };
+    const layout = toShared({ numTokens: store.numTokens, sentenceStarts: store.sentenceStarts, documentIndex: store.documentIndex });
+    const init: WorkerInit = {
+      module: kernelModule(), memory, region, params: o.mask, pad: store.specials.pad, tier: o.tier, layout, specials: store.specials,
+    };
     if (o.workers === 0) {
       this.inline = new CollateKernel(o.mask, store.specials.pad, region, memory);
     } else {
@@ -143,19 +151,20 @@ export class Loader implements AsyncIterableIterator<Batch> {
   private fill(): void {
     while (this.queue.length < this.options.prefetch && this.hasMore()) {
       const b = this.sampler.next();
-      const plan = this.sampler.plan(b);
       const fault = this.options.testFault?.batchIndex === b.batchIndex ? this.options.testFault.kind : undefined;
       const where = `batch ${b.batchIndex} of epoch ${b.epoch}`;
       let result: Promise<Batch>;
       if (this.inline) {
         try {
-          result = Promise.resolve(this.inline.run(this.options.tier, plan, withEpoch(this.options.mask, b.epoch)));
+          result = Promise.resolve(this.inline.run(this.options.tier, this.sampler.plan(b), withEpoch(this.options.mask, b.epoch)));
         } catch (err) {
           result = Promise.reject(new MaskpackError('ERR_KERNEL', `${where}: ${(err as Error).message}`, { cause: err }));
         }
       } else {
-        const task: WorkerTask = { kind: 'collate', epoch: b.epoch, batchIndex: b.batchIndex, plan, fault };
-        result = this.pool!.run(task, { transferList: planBuffers(plan) }).then(
+        const task: WorkerTask = {
+          kind: 'collate', epoch: b.epoch, batchIndex: b.batchIndex, sampleIds: b.sampleIds, width: b.width, index: this.sharedIndex(b.epoch), fault,
+        };
+        result = this.pool!.run(task, { transferList: [b.sampleIds.buffer as ArrayBuffer] }).then(
           (reply: WorkerReply) => {
             if (reply.kind === 'batch') return reply.batch;
             if (reply.kind === 'error') throw fromWire(reply.error, where);
@@ -169,6 +178,18 @@ export class Loader implements AsyncIterableIterator<Batch> {
       result.catch(() => undefined); // observed when its turn comes; never an unhandled rejection
       this.queue.push({ epoch: b.epoch, batchIndex: b.batchIndex, result });
     }
+  }
+
+  /** The epoch's sample index over shared memory: posted with every task, copied never. */
+  private sharedIndex(epoch: number): SampleIndex {
+    let shared = this.sharedIndexes.get(epoch);
+    if (!shared) {
+      const index = this.sampler.index(epoch);
+      shared = [...this.sharedIndexes.values()].find((s) => s.kind === 'single' && index.kind === 'single') ?? toShared(index);
+      this.sharedIndexes.set(epoch, shared);
+      for (const key of this.sharedIndexes.keys()) if (key < epoch - 1) this.sharedIndexes.delete(key);
+    }
+    return shared;
   }
 
   private hasMore(): boolean {

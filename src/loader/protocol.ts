@@ -4,11 +4,32 @@
  * because an `Error` subclass loses its class across threads.
  */
 import type { Batch } from '../batch.js';
-import type { RowPlan } from '../collate/plan.js';
 import type { WireError } from '../errors.js';
 import type { KernelTier } from '../mask/kernel.js';
 import type { MaskParams } from '../mask/options.js';
 import type { StoreRegion } from '../collate/kernel.js';
+import type { SampleIndex } from '../formats/types.js';
+import type { SpecialTokens } from '../store/types.js';
+import type { PlanLayout } from '../collate/plan.js';
+
+/** What row plans need of the store's layout, over shared memory (copied once per loader). */
+export type SharedLayout = PlanLayout;
+
+/** Typed arrays of `value` moved into SharedArrayBuffers, so posting it to a worker copies nothing. */
+export function toShared<T extends object>(value: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (ArrayBuffer.isView(v) && !(v.buffer instanceof SharedArrayBuffer)) {
+      const Ctor = v.constructor as new (buffer: SharedArrayBuffer) => ArrayBufferView;
+      const shared = new Ctor(new SharedArrayBuffer(v.byteLength));
+      new Uint8Array(shared.buffer).set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+      out[key] = shared;
+    } else {
+      out[key] = v;
+    }
+  }
+  return out as T;
+}
 
 /** Given to every worker once, as Piscina's `workerData`. */
 export interface WorkerInit {
@@ -20,13 +41,16 @@ export interface WorkerInit {
   params: MaskParams;
   pad: number;
   tier: KernelTier;
+  layout: SharedLayout;
+  specials: SpecialTokens;
 }
 
 /** Deliberate failures, for the tests of the failure paths. */
 export type Fault = 'throw' | 'exit';
 
 export type WorkerTask =
-  | { kind: 'collate'; epoch: number; batchIndex: number; plan: RowPlan; fault?: Fault }
+  /** Plan the rows of `sampleIds` from the (shared) sample index of the epoch, then collate and mask them. */
+  | { kind: 'collate'; epoch: number; batchIndex: number; sampleIds: Uint32Array; width: number; index: SampleIndex; fault?: Fault }
   /** Byte lengths of the buffers of the last batch this worker sent (0 once moved away). */
   | { kind: 'lastTransfer' };
 
@@ -41,8 +65,3 @@ export function batchBuffers(batch: Batch): ArrayBuffer[] {
   return arrays.filter((a) => a !== undefined).map((a) => a!.buffer as ArrayBuffer);
 }
 
-/** The buffers of a plan (fresh per batch), to transfer to the worker. */
-export function planBuffers(plan: RowPlan): ArrayBuffer[] {
-  const arrays = [plan.rowItemStart, plan.items, plan.rowLengths, plan.sampleIds, plan.nextSentenceLabel];
-  return arrays.filter((a) => a !== undefined).map((a) => a!.buffer as ArrayBuffer);
-}

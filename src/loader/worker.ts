@@ -1,10 +1,12 @@
 /**
  * A collate worker of the loader (run by Piscina): instantiates the kernels once over the
- * shared memory that holds the store, then collates and masks one batch per task and moves
- * the batch's buffers back to the main thread (transferred, not copied).
+ * shared memory that holds the store, then per task plans the rows from the shared sample
+ * index, collates and masks them, and moves the batch's buffers back to the main thread
+ * (transferred, not copied).
  */
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { CollateKernel } from '../collate/kernel.js';
+import { buildRowPlan } from '../collate/plan.js';
 import { toWire } from '../errors.js';
 import { withEpoch } from '../mask/options.js';
 import { setKernelModule } from '../wasm/module.js';
@@ -32,7 +34,8 @@ export default function handle(task: WorkerTask): unknown {
   try {
     if (task.fault === 'exit') process.exit(3);
     if (task.fault === 'throw') throw new Error(`injected fault at batch ${task.batchIndex}`);
-    const batch = kernel.run(init.tier, task.plan, withEpoch(init.params, task.epoch));
+    const plan = buildRowPlan(init.layout, init.specials, task.index, task.sampleIds, task.width);
+    const batch = kernel.run(init.tier, plan, withEpoch(init.params, task.epoch));
     lastBuffers = batchBuffers(batch);
     return transfer({ kind: 'batch', batch }, lastBuffers);
   } catch (err) {
