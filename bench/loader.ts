@@ -2,7 +2,7 @@
  * The whole loader path: tokens/s consumed by the main thread (store → sample index → plan →
  * collate + mask in workers → batch in hand), full-sentences, seqLen 512. `loader.workers1` and
  * `loader.workers2` at 256 rows; then 2 workers at 32 and 1024 rows for the scaling figure.
- * Pool start-up and the first batch are outside the timed part; each figure is the median of runs.
+ * Pool start-up and a warm-up run are outside the timed part; each figure is the median of runs.
  */
 import { createLoader } from '../src/loader/loader.js';
 import type { TokenStore } from '../src/store/types.js';
@@ -10,7 +10,7 @@ import { medianSeconds, syntheticStore, type BenchOptions, type Metrics } from '
 
 async function tokensPerSecond(store: TokenStore, workers: number, batchSize: number, batches: number, runs: number): Promise<number> {
   const loader = createLoader(store, { format: 'full-sentences', seqLen: 512, batchSize, pad: 'max', workers, epochs: Infinity });
-  await loader.next();
+  for (let k = 0; k < batches; k++) await loader.next(); // warm-up: JIT tiers, heap growth
   const seconds = await medianSeconds(runs, async () => {
     for (let k = 0; k < batches; k++) await loader.next();
   });
