@@ -1,3 +1,4 @@
+export type { Batch } from './batch.js';
 export * from './train/feeds.js';
 export * from './train/trainer.js';
 export * from './train/run.js';
