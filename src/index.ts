@@ -1,4 +1,5 @@
 export type { Batch } from './batch.js';
+export * from './errors.js';
 export * from './train/feeds.js';
 export * from './train/trainer.js';
 export * from './train/run.js';
