@@ -92,13 +92,17 @@ export function buildForward(g: GraphBuilder, config: ModelConfig, p: Map<string
   const correct = g.reduceSum(hits, [0], false);
   const count = g.cast(g.op('Size', [labels]), DataType.FLOAT);
 
-  // d nllSum / d logits = softmax(logits) − onehot(label); logits = h·Eᵀ + b.
+  // d nllSum / d logits = softmax(logits) − onehot(label), built by overwriting the label
+  // column of the softmax (no one-hot [M, V] tensor); grad_scale is applied on the [M, d] and
+  // [V] sides. logits = h·Eᵀ + b gives dE = dLogitsᵀ·h, db = Σ_rows dLogits, dh = dLogits·E.
   const seedBackward = (gradScale: string) => {
-    const onehot = g.op('OneHot', [labels, g.i64(V, []), g.f32([0, 1], [2])], { axis: attr.i(-1) });
-    const dLogits = g.mul(g.sub(g.op('Exp', [logProbs]), onehot), gradScale);
-    tape.accumulate(table, g.gemmTA(dLogits, h));
-    tape.accumulate(outBias, g.reduceSum(dLogits, [0], false));
-    tape.backward(h, g.matmul(dLogits, table));
+    const probs = g.op('Exp', [logProbs]);
+    const labelColumn = g.op('Unsqueeze', [labels, g.i64([1])]);
+    const labelProbs = g.op('GatherElements', [probs, labelColumn], { axis: attr.i(1) });
+    const dLogits = g.op('ScatterElements', [probs, labelColumn, g.sub(labelProbs, g.f32(1))], { axis: attr.i(1) });
+    tape.accumulate(table, g.gemmTA(dLogits, g.mul(h, gradScale)));
+    tape.accumulate(outBias, g.mul(g.reduceSum(dLogits, [0], false), gradScale));
+    tape.backward(h, g.mul(g.matmul(dLogits, table), gradScale));
   };
   return { tape, nllSum, correct, count, seedBackward };
 }

@@ -153,7 +153,11 @@ export function zerosOfShape(t: Tape, shape: string): string {
   });
 }
 
-/** Embedding lookup `y = E[ids]` (ids int64 `[B, L]`, E `[V, d]`). dE = scatter-add of dy at ids. */
+/**
+ * Embedding lookup `y = E[ids]` (ids int64 `[B, L]`, E `[V, d]`). dE = scatter-add of dy at ids,
+ * straight into E's gradient so far when there is one (the tied output projection's), which
+ * saves a zero `[V, d]` tensor and an addition.
+ */
 export function embedding(t: Tape, table: string, ids: string, rows: number, d: number): string {
   const g = t.g;
   const y = g.op('Gather', [table, ids], { axis: attr.i(0) });
@@ -161,10 +165,9 @@ export function embedding(t: Tape, table: string, ids: string, rows: number, d: 
     const dy = t.grad(y);
     if (dy === undefined) return;
     const idx = g.op('Unsqueeze', [ids, g.i64([-1])]);
-    const dE = g.op('ScatterND', [zerosOfShape(t, g.i64([rows, d])), idx, dy], {
-      reduction: { kind: 'string', value: 'add' },
-    });
-    t.accumulate(table, dE);
+    const base = t.grad(table) ?? zerosOfShape(t, g.i64([rows, d]));
+    const dE = g.op('ScatterND', [base, idx, dy], { reduction: { kind: 'string', value: 'add' } });
+    t.replace(table, dE);
   });
   return y;
 }

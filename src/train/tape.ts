@@ -44,6 +44,11 @@ export class Tape {
     this.grads.set(name, prev === undefined ? grad : this.g.add(prev, grad));
   }
 
+  /** Sets the gradient of `name` to `grad`, which already includes the previous value. */
+  replace(name: string, grad: string): void {
+    if (this.tracked.has(name)) this.grads.set(name, grad);
+  }
+
   /** Seeds `grad` as the gradient of `output` and emits every recorded rule, last first. */
   backward(output: string, grad: string): void {
     this.accumulate(output, grad);
