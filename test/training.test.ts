@@ -35,16 +35,33 @@ describe('training', () => {
   it('counts waiting for a slow source as data wait, and stops when the source ends', async () => {
     const trainer = await createTrainer({ model: { ...small, layers: 1 }, seed: 2 });
     try {
+      await trainer.step(structuredBatch(2, L, V, 99));
       async function* slow() {
         for (let i = 0; i < 7; i++) {
-          await new Promise((r) => setTimeout(r, 40));
+          await new Promise((r) => setTimeout(r, 150));
           yield structuredBatch(2, L, V, i);
         }
       }
       const summary = await runTraining({ trainer, batches: slow(), steps: 10, accumulation: 2 });
       assert.equal(summary.steps, 3, '7 batches make 3 updates of 2 micro-batches');
-      assert.ok(summary.waitMs >= 6 * 35, `waited ${summary.waitMs} ms`);
-      assert.ok(summary.dataWaitShare > 0.3, `data wait share ${summary.dataWaitShare}`);
+      assert.ok(summary.waitMs >= 7 * 145, `waited ${summary.waitMs} ms`);
+      assert.ok(summary.dataWaitShare > 0.5, `data wait share ${summary.dataWaitShare} (compute ${summary.computeMs} ms)`);
+    } finally {
+      await trainer.close();
+    }
+  });
+
+  it('stops before the next update when the signal aborts', async () => {
+    const trainer = await createTrainer({ model: { ...small, layers: 1 }, seed: 3 });
+    try {
+      const controller = new AbortController();
+      function* source() { for (let i = 0; ; i++) yield structuredBatch(2, L, V, i); }
+      const summary = await runTraining({
+        trainer, batches: source(), steps: 50, signal: controller.signal,
+        onProgress: (p) => { if (p.step === 2) controller.abort(); },
+      });
+      assert.equal(summary.steps, 2);
+      assert.equal(trainer.stepCount, 2);
     } finally {
       await trainer.close();
     }

@@ -4,7 +4,7 @@ import { MaskpackError } from '../errors.js';
 import { inspectBatches } from './batch-check.js';
 import { toFeeds } from './feeds.js';
 import { buildTrainingGraphs, type TrainingGraphs } from './graphs.js';
-import { initParameters, parameterSpecs, type ModelConfig, type ParamSpec } from './model.js';
+import { initParameters, parameterSpecs, type ParamSpec } from './model.js';
 import { resolveTrainerOptions, type ResolvedTrainerOptions, type TrainerOptions } from './options.js';
 import { learningRateAt } from './schedule.js';
 
@@ -245,4 +245,3 @@ export async function createTrainer(options?: TrainerOptions): Promise<Trainer> 
   return new OrtTrainer(resolved, buildTrainingGraphs(resolved.model, resolved.optimizer));
 }
 
-export type { ModelConfig };
