@@ -218,7 +218,10 @@ class OrtTrainer implements Trainer {
     this.closed = true;
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
-    for (const s of sessions) await (await s).release();
+    for (const s of sessions) {
+      const session = await s.catch(() => undefined);
+      await session?.release();
+    }
   }
 }
 
