@@ -29,6 +29,8 @@ export class GraphBuilder {
   readonly initializers: TensorValue[] = [];
   private counter = 0;
   private readonly constCache = new Map<string, string>();
+  /** Node outputs that leave the graph under another name. */
+  private readonly renamed = new Map<string, string>();
 
   constructor(readonly name: string) {}
 
@@ -53,9 +55,14 @@ export class GraphBuilder {
     return name;
   }
 
-  /** Declares `source` as graph output `name` (through an Identity node). */
+  /**
+   * Declares `source` as graph output `name`. A tensor computed by a node is renamed (no copy);
+   * a graph input, an initializer or a tensor already exported goes through an Identity node.
+   */
   output(name: string, source: string, dataType: DataTypeCode, dims: readonly (number | string)[]): void {
-    this.nodes.push({ opType: 'Identity', inputs: [source], outputs: [name] });
+    const computed = this.nodes.some((n) => n.outputs.includes(source));
+    if (computed && !this.renamed.has(source)) this.renamed.set(source, name);
+    else this.nodes.push({ opType: 'Identity', inputs: [source], outputs: [name] });
     this.outputs.push({ name, dataType, dims });
   }
 
@@ -99,9 +106,10 @@ export class GraphBuilder {
 
   /** The whole graph as ONNX bytes (opset 17). */
   encode(): Uint8Array {
+    const rename = (t: string) => this.renamed.get(t) ?? t;
     return encodeModel({
       graphName: this.name,
-      nodes: this.nodes,
+      nodes: this.nodes.map((n) => ({ ...n, inputs: n.inputs.map(rename), outputs: n.outputs.map(rename) })),
       inputs: this.inputs,
       outputs: this.outputs,
       initializers: this.initializers,
