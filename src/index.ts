@@ -18,3 +18,11 @@ export { Collator, collateMaskReference, storeMaskOptions, type CollatorMaskOpti
 export { createLoader, Loader } from './loader/loader.js';
 export type { LoaderOptions, LoaderMaskOptions } from './loader/options.js';
 export { exportBatches, type ExportSummary } from './export/export.js';
+export * from './train/feeds.js';
+export * from './train/trainer.js';
+export * from './train/run.js';
+export * from './train/options.js';
+export * from './train/schedule.js';
+export * from './train/adamw.js';
+export * from './train/model.js';
+export * from './train/graphs.js';

@@ -1,0 +1,104 @@
+import { performance } from 'node:perf_hooks';
+import type { Batch } from '../batch.js';
+import type { StepResult, Trainer } from './trainer.js';
+
+/** Options of {@link runTraining}. */
+export interface RunTrainingOptions {
+  /** The trainer to update. */
+  readonly trainer: Trainer;
+  /** Batch source, e.g. the loader; each update takes `accumulation` batches from it. */
+  readonly batches: AsyncIterable<Batch> | Iterable<Batch>;
+  /** Optimizer updates to run (fewer when `batches` runs out first). */
+  readonly steps: number;
+  /** Micro-batches per update, default 1: effective batch = accumulation × micro-batch. */
+  readonly accumulation?: number;
+  /** Called after every update. */
+  readonly onProgress?: (progress: TrainingProgress) => void;
+  /** Stops before the next update when aborted (the promise resolves with what was done). */
+  readonly signal?: AbortSignal;
+}
+
+/** One update's result with cumulative timing. */
+export interface TrainingProgress extends StepResult {
+  /** Milliseconds since the run started. */
+  readonly elapsedMs: number;
+  /** Time blocked waiting for the next batch, cumulative. */
+  readonly waitMs: number;
+  /** Time inside `trainer.step()`, cumulative. */
+  readonly computeMs: number;
+  /** waitMs / (waitMs + computeMs). */
+  readonly dataWaitShare: number;
+  /** Real tokens per second of wall time, cumulative. */
+  readonly tokensPerSecond: number;
+}
+
+/** What a {@link runTraining} call did. */
+export interface TrainingSummary {
+  readonly steps: number;
+  readonly elapsedMs: number;
+  readonly waitMs: number;
+  readonly computeMs: number;
+  readonly dataWaitShare: number;
+  readonly tokens: number;
+  readonly tokensPerSecond: number;
+  /** Every update's result, in order. */
+  readonly history: readonly StepResult[];
+}
+
+/**
+ * Trains for `steps` updates, pulling `accumulation` batches per update, and measures the time
+ * spent waiting for data (awaiting the iterator) apart from compute (the trainer's step).
+ * Rejects with TypeError / RangeError for bad options, and with whatever the source or the
+ * trainer rejects with.
+ */
+export async function runTraining(options: RunTrainingOptions): Promise<TrainingSummary> {
+  const { trainer, batches, steps, accumulation = 1, onProgress, signal } = options;
+  if (typeof trainer?.step !== 'function') throw new TypeError('options.trainer must be a Trainer');
+  const iterable = batches as Partial<AsyncIterable<Batch> & Iterable<Batch>> | null | undefined;
+  const open = iterable?.[Symbol.asyncIterator] ?? iterable?.[Symbol.iterator];
+  if (typeof open !== 'function') throw new TypeError('options.batches must be an iterable or async iterable of batches');
+  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`options.steps must be a non-negative integer, got ${steps}`);
+  if (!Number.isInteger(accumulation) || accumulation < 1) {
+    throw new RangeError(`options.accumulation must be a positive integer, got ${accumulation}`);
+  }
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('options.onProgress must be a function');
+
+  const it = (open as (this: unknown) => AsyncIterator<Batch> | Iterator<Batch>).call(batches);
+  const start = performance.now();
+  let waitMs = 0;
+  let computeMs = 0;
+  let tokens = 0;
+  const history: StepResult[] = [];
+  let exhausted = false;
+  try {
+    while (history.length < steps && !exhausted && !signal?.aborted) {
+      const group: Batch[] = [];
+      const t0 = performance.now();
+      while (group.length < accumulation) {
+        const r = await it.next();
+        if (r.done) { exhausted = true; break; }
+        group.push(r.value);
+      }
+      const t1 = performance.now();
+      waitMs += t1 - t0;
+      if (group.length < accumulation) break;
+      const result = await trainer.step(group);
+      computeMs += performance.now() - t1;
+      tokens += result.tokens;
+      history.push(result);
+      const elapsedMs = performance.now() - start;
+      onProgress?.({
+        ...result, elapsedMs, waitMs, computeMs,
+        dataWaitShare: waitMs / (waitMs + computeMs), tokensPerSecond: (tokens * 1000) / elapsedMs,
+      });
+    }
+  } finally {
+    if (!exhausted) await it.return?.();
+  }
+  const elapsedMs = performance.now() - start;
+  return {
+    steps: history.length, elapsedMs, waitMs, computeMs,
+    dataWaitShare: waitMs + computeMs > 0 ? waitMs / (waitMs + computeMs) : 0,
+    tokens, tokensPerSecond: elapsedMs > 0 ? (tokens * 1000) / elapsedMs : 0, history,
+  };
+}
