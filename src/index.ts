@@ -5,3 +5,7 @@ export * from './store/manifest.js';
 export * from './store/writer.js';
 export * from './store/reader.js';
 export * from './store/load.js';
+export * from './tokenizer/types.js';
+export * from './tokenizer/gpt2.js';
+export * from './tokenizer/huggingface.js';
+export * from './tokenizer/load.js';
