@@ -1,0 +1,130 @@
+/**
+ * The ordered parallel stage: document events → tokenizer tasks on a Piscina pool → the store
+ * writer, in input order.
+ *
+ * ```
+ *  events ──► task (≈256 K chars of whole sentences, with the document breaks it holds)
+ *                │ pool.run (tasks in flight ≤ 3 × workers: bounded memory)
+ *                ▼
+ *  FIFO of pending results ──► oldest first ──► writer.appendTokens / endDocument
+ * ```
+ * Tasks are cut from the events alone, and results are written strictly in submission order,
+ * so the files are byte-identical for any number of workers.
+ */
+import { Piscina } from 'piscina';
+import { MaskpackError } from '../errors.js';
+import type { StoreManifest } from '../store/manifest.js';
+import { createStoreWriter } from '../store/writer.js';
+import type { Tokenizer } from '../tokenizer/types.js';
+import { END, type DocEvent } from './documents.js';
+import type { TokenizeResult, TokenizeTask, WorkerInit } from './protocol.js';
+
+/** Characters of sentences per worker task. */
+const TASK_CHARS = 1 << 18;
+
+/** The whitespace rule recorded in every manifest this pipeline writes. */
+export const WHITESPACE_RULE =
+  'leading: whitespace between sentences starts the following sentence (leading/trailing whitespace of a document belongs to its first/last sentence), so the decoded sentences of a text or jsonl document concatenate to its exact text; lines format sentences are the exact lines without line breaks';
+
+export interface PipelineOptions {
+  readonly out: string;
+  readonly workers: number;
+  /** The tokenizer spec the workers load (must name `tokenizer`). */
+  readonly tokenizerSpec: string;
+  readonly tokenizer: Tokenizer;
+  /** Called after each written task with the totals so far. */
+  readonly onWrite?: (documents: number, tokens: number) => void;
+  readonly signal?: AbortSignal;
+  /** Deterministic provenance for the manifest, computed once the events are exhausted. */
+  readonly provenance: () => Record<string, unknown>;
+}
+
+interface Pending {
+  readonly result: Promise<TokenizeResult>;
+  /** Sentence counts within the task after which a document ends. */
+  readonly breaks: number[];
+}
+
+const EMPTY: TokenizeResult = { tokens: new Uint16Array(0), lengths: new Int32Array(0) };
+
+/** Run the events through the pool into a store at `out`; returns the manifest. */
+export async function runPipeline(events: AsyncIterable<DocEvent>, o: PipelineOptions): Promise<StoreManifest> {
+  const t = o.tokenizer;
+  const writer = createStoreWriter(o.out, {
+    vocabSize: t.vocabSize, specials: t.specials, tokenizer: t.identity, wordStarts: t.wordStarts, whitespace: WHITESPACE_RULE,
+  });
+  const init: WorkerInit = { tokenizer: o.tokenizerSpec };
+  const pool = new Piscina<TokenizeTask, TokenizeResult>({
+    filename: new URL('./worker.js', import.meta.url).href,
+    minThreads: o.workers, maxThreads: o.workers, workerData: init, idleTimeout: 60_000,
+  });
+  const queue: Pending[] = [];
+  let texts: string[] = [];
+  let ends: number[] = [];
+  let breaks: number[] = [];
+  let chars = 0;
+
+  const submit = (): void => {
+    if (ends.length === 0 && breaks.length === 0) return;
+    let result: Promise<TokenizeResult>;
+    if (ends.length === 0) {
+      result = Promise.resolve(EMPTY);
+    } else {
+      result = pool.run({ text: texts.join(''), ends: Int32Array.from(ends) }).catch((err: Error) => {
+        throw new MaskpackError('ERR_WORKER', `tokenizer worker failed: ${err?.message ?? err}`, { cause: err });
+      });
+      result.catch(() => undefined);
+    }
+    queue.push({ result, breaks });
+    texts = [];
+    ends = [];
+    breaks = [];
+    chars = 0;
+  };
+
+  const drain = async (): Promise<void> => {
+    const p = queue.shift()!;
+    const { tokens, lengths } = await p.result;
+    let s = 0;
+    let tok = 0;
+    const write = (to: number): void => {
+      let n = 0;
+      for (let i = s; i < to; i++) n += lengths[i];
+      if (to > s) writer.appendTokens(tokens.subarray(tok, tok + n), lengths.subarray(s, to));
+      tok += n;
+      s = to;
+    };
+    for (const b of p.breaks) {
+      write(b);
+      writer.endDocument();
+    }
+    write(lengths.length);
+    o.onWrite?.(writer.numDocuments, writer.numTokens);
+  };
+
+  try {
+    for await (const ev of events) {
+      if (o.signal?.aborted) throw o.signal.reason ?? new Error('aborted');
+      if (ev === END) {
+        breaks.push(ends.length);
+        continue;
+      }
+      texts.push(ev.text);
+      for (const e of ev.ends) ends.push(chars + e);
+      chars += ev.text.length;
+      if (chars >= TASK_CHARS) {
+        submit();
+        while (queue.length >= 3 * o.workers) await drain();
+      }
+    }
+    submit();
+    while (queue.length) await drain();
+    writer.provenance = o.provenance();
+    return writer.finish();
+  } catch (err) {
+    writer.abort();
+    throw err;
+  } finally {
+    await pool.destroy();
+  }
+}
