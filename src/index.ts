@@ -13,3 +13,6 @@ export * from './ingest/split.js';
 export * from './ingest/ingest.js';
 export { INPUT_FORMATS, type InputFormat } from './ingest/documents.js';
 export { WHITESPACE_RULE } from './ingest/pipeline.js';
+export * from './store/merge.js';
+export * from './store/stats.js';
+export * from './corpus/sotu.js';

@@ -7,7 +7,7 @@
  * input bytes. A NUL byte in the first 8 KiB marks a binary file.
  */
 import { isUtf8 } from 'node:buffer';
-import type { Readable } from 'node:stream';
+import fs from 'node:fs';
 import { MaskpackError } from '../errors.js';
 
 const REPLACEMENT = Buffer.from([0xef, 0xbf, 0xbd]);
@@ -60,13 +60,32 @@ export class BinaryInputError extends MaskpackError {
 }
 
 /**
- * The text of a byte stream, in chunks of about the stream's chunk size. Throws
- * {@link BinaryInputError} when the start of the stream holds a NUL byte.
+ * A file's bytes in chunks of `chunkBytes`, read synchronously: cheaper than a stream per file
+ * (~0.7 ms each), and blocking the main thread costs nothing while workers tokenize.
  */
-export async function* decodeStream(stream: Readable, name: string, stats: DecodeStats): AsyncGenerator<string> {
+export function* readFileChunks(file: string, chunkBytes = 1 << 20): Generator<Buffer> {
+  const fd = fs.openSync(file, 'r');
+  try {
+    for (let pos = 0; ;) {
+      const buf = Buffer.allocUnsafe(chunkBytes);
+      const n = fs.readSync(fd, buf, 0, chunkBytes, pos);
+      if (n === 0) return;
+      pos += n;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The text of a byte source (a stream or chunks), chunk by chunk. Throws
+ * {@link BinaryInputError} when the first 8 KiB hold a NUL byte.
+ */
+export async function* decodeStream(source: AsyncIterable<Buffer> | Iterable<Buffer>, name: string, stats: DecodeStats): AsyncGenerator<string> {
   let carry: Buffer = Buffer.alloc(0);
   let probed = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of source) {
     if (probed < BINARY_PROBE) {
       const nul = chunk.subarray(0, BINARY_PROBE - probed).indexOf(0);
       if (nul >= 0) throw new BinaryInputError(name, probed + nul);

@@ -1,12 +1,11 @@
 /** `ingest`: inputs → sentences → tokens → a finished store. */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { MaskpackError } from '../errors.js';
 import { loadTokenizer } from '../tokenizer/load.js';
 import { BUILTIN_TOKENIZER } from '../tokenizer/types.js';
-import { BinaryInputError, decodeStream, type DecodeStats } from './decode.js';
+import { BinaryInputError, decodeStream, readFileChunks, type DecodeStats } from './decode.js';
 import { documents, INPUT_FORMATS, type DocEvent, type FormatStats, type InputFormat } from './documents.js';
 import { runPipeline } from './pipeline.js';
 import { resolveInputs, type Source } from './sources.js';
@@ -91,7 +90,7 @@ function checkCommon(o: IngestCommonOptions): { workers: number; tokenizer: stri
 
 async function run(
   o: IngestCommonOptions, events: (stats: Stats, maxSentenceChars: number) => AsyncIterable<DocEvent>, totalBytes: number | undefined,
-  provenance: Record<string, unknown>,
+  provenance: Record<string, unknown>, extra: Record<string, unknown> = {},
 ): Promise<IngestSummary> {
   const { workers, tokenizer: spec, maxSentenceChars } = checkCommon(o);
   const tokenizer = loadTokenizer(spec);
@@ -104,7 +103,7 @@ async function run(
   const manifest = await runPipeline(events(stats, maxSentenceChars), {
     out: o.out, workers, tokenizerSpec: spec, tokenizer, signal: o.signal,
     onWrite: (documents, tokens) => o.onProgress?.({ bytes: stats.bytes, totalBytes, documents, tokens, seconds: (performance.now() - t0) / 1000 }),
-    provenance: () => ({ ingest: { ...provenance, maxSentenceChars, ...counts() } }),
+    provenance: () => ({ ...extra, ingest: { ...provenance, maxSentenceChars, ...counts() } }),
   });
   const seconds = (performance.now() - t0) / 1000;
   return {
@@ -144,10 +143,10 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   async function* events(stats: Stats, maxSentenceChars: number): AsyncGenerator<DocEvent> {
     for (const source of sources) {
       const name = source.kind === 'file' ? source.path : '<stdin>';
-      const stream = source.kind === 'file' ? fs.createReadStream(source.path, { highWaterMark: 1 << 20 }) : (options.stdin ?? process.stdin);
+      const bytes = source.kind === 'file' ? readFileChunks(source.path) : (options.stdin ?? process.stdin);
       const fmt = { maxSentenceChars, textField, skipBad };
       try {
-        yield* documents(formatOf(source, options.inputFormat), decodeStream(stream, name, stats), name, fmt, stats);
+        yield* documents(formatOf(source, options.inputFormat), decodeStream(bytes as AsyncIterable<Buffer>, name, stats), name, fmt, stats);
         stats.files++;
       } catch (err) {
         if (err instanceof BinaryInputError && skipBad) {
@@ -157,7 +156,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
         if (err instanceof MaskpackError) throw err;
         throw new MaskpackError('ERR_BAD_INPUT', `${name}: ${(err as Error).message}`, { cause: err });
       } finally {
-        if (source.kind === 'file') (stream as fs.ReadStream).destroy();
+        if (source.kind === 'file') (bytes as Generator<Buffer>).return(undefined);
       }
     }
   }
@@ -171,7 +170,9 @@ export interface TextDocument {
 }
 
 /** Ingest documents from memory (split into sentences like the `text` format) into a store. */
-export async function ingestDocuments(docs: Iterable<TextDocument> | AsyncIterable<TextDocument>, options: IngestCommonOptions): Promise<IngestSummary> {
+export async function ingestDocuments(
+  docs: Iterable<TextDocument> | AsyncIterable<TextDocument>, options: IngestCommonOptions & { readonly provenance?: Record<string, unknown> },
+): Promise<IngestSummary> {
   async function* events(stats: Stats, maxSentenceChars: number): AsyncGenerator<DocEvent> {
     const fmt = { maxSentenceChars, textField: 'text', skipBad: false };
     for await (const doc of docs) {
@@ -181,5 +182,5 @@ export async function ingestDocuments(docs: Iterable<TextDocument> | AsyncIterab
       yield* documents('text', [doc.text], doc.id ?? '<document>', fmt, stats);
     }
   }
-  return run(options, events, undefined, { inputFormat: 'documents' });
+  return run(options, events, undefined, { inputFormat: 'documents' }, options.provenance);
 }

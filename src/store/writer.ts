@@ -146,8 +146,13 @@ export class StoreWriter {
       throw new RangeError(`bytes.length must be ${total * DTYPE_BYTES[this.dtype]}, got ${bytes.length}`);
     }
     this.pushLengths(lengths);
-    this.flush();
-    this.writeBin(bytes);
+    if (bytes.length <= WRITE_BUFFER_BYTES - this.bufUsed) {
+      this.buf.set(bytes, this.bufUsed);
+      this.bufUsed += bytes.length;
+    } else {
+      this.flush();
+      this.writeBin(bytes);
+    }
     this.tokens += total;
   }
 
