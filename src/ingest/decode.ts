@@ -66,9 +66,11 @@ export class BinaryInputError extends MaskpackError {
 export function* readFileChunks(file: string, chunkBytes = 1 << 20): Generator<Buffer> {
   const fd = fs.openSync(file, 'r');
   try {
+    const size = fs.fstatSync(fd).size;
     for (let pos = 0; ;) {
-      const buf = Buffer.allocUnsafe(chunkBytes);
-      const n = fs.readSync(fd, buf, 0, chunkBytes, pos);
+      const want = Math.max(1, Math.min(chunkBytes, size - pos));
+      const buf = Buffer.allocUnsafe(want);
+      const n = fs.readSync(fd, buf, 0, want, pos);
       if (n === 0) return;
       pos += n;
       yield buf.subarray(0, n);

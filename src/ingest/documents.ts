@@ -13,8 +13,12 @@
 import { MaskpackError } from '../errors.js';
 import { chopLong, splitSentences } from './split.js';
 
-/** Sentences of the current document, or the end of a document. */
-export type DocEvent = { readonly text: string; readonly ends: readonly number[] } | typeof END;
+/**
+ * Sentences of the current document (`ends` given), a whole document for a worker to split
+ * (`ends` null; documents up to 1 Mi characters, so splitting runs in parallel), or the end of a
+ * document.
+ */
+export type DocEvent = { readonly text: string; readonly ends: readonly number[] | null } | typeof END;
 /** Marks the end of a document. */
 export const END = 'end' as const;
 
@@ -38,6 +42,8 @@ export interface FormatOptions {
 const NON_SPACE = /\S/;
 /** Emit at most this many characters of sentences per event. */
 const EVENT_CHARS = 1 << 18;
+/** Documents up to this many characters are split by the workers. */
+const WORKER_SPLIT_CHARS = 1 << 20;
 
 /** Cut one document's already split text into events of bounded size. */
 function* chunkEvents(text: string, ends: readonly number[]): Generator<DocEvent> {
@@ -56,8 +62,14 @@ function* chunkEvents(text: string, ends: readonly number[]): Generator<DocEvent
 async function* textDocument(chunks: AsyncIterable<string> | Iterable<string>, o: FormatOptions, stats: FormatStats): AsyncGenerator<DocEvent> {
   let carry = '';
   let emitted = false;
+  let pending: string | undefined;
   for await (const chunk of chunks) {
-    const text = carry + chunk;
+    if (pending === undefined && !emitted && carry === '') {
+      pending = chunk;
+      continue;
+    }
+    const text = carry + (pending ?? '') + chunk;
+    pending = undefined;
     const ends = splitSentences(text, false, o.maxSentenceChars);
     if (ends.length) {
       const last = ends[ends.length - 1];
@@ -68,6 +80,13 @@ async function* textDocument(chunks: AsyncIterable<string> | Iterable<string>, o
       carry = text;
     }
   }
+  if (pending !== undefined && pending.length <= WORKER_SPLIT_CHARS && NON_SPACE.test(pending)) {
+    stats.documents++;
+    yield { text: pending, ends: null };
+    yield END;
+    return;
+  }
+  carry += pending ?? '';
   if (NON_SPACE.test(carry)) {
     yield* chunkEvents(carry, splitSentences(carry, true, o.maxSentenceChars));
     emitted = true;
@@ -136,7 +155,8 @@ async function* jsonlDocuments(chunks: AsyncIterable<string> | Iterable<string>,
       stats.emptyDocuments++;
       continue;
     }
-    yield* chunkEvents(doc, splitSentences(doc, true, o.maxSentenceChars));
+    if (doc.length <= WORKER_SPLIT_CHARS) yield { text: doc, ends: null };
+    else yield* chunkEvents(doc, splitSentences(doc, true, o.maxSentenceChars));
     stats.documents++;
     yield END;
   }

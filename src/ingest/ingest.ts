@@ -101,7 +101,7 @@ async function run(
     skippedFiles: stats.skippedFiles, invalidUtf8: stats.invalidUtf8,
   });
   const manifest = await runPipeline(events(stats, maxSentenceChars), {
-    out: o.out, workers, tokenizerSpec: spec, tokenizer, signal: o.signal,
+    out: o.out, workers, tokenizerSpec: spec, maxSentenceChars, tokenizer, signal: o.signal,
     onWrite: (documents, tokens) => o.onProgress?.({ bytes: stats.bytes, totalBytes, documents, tokens, seconds: (performance.now() - t0) / 1000 }),
     provenance: () => ({ ...extra, ingest: { ...provenance, maxSentenceChars, ...counts() } }),
   });

@@ -3,7 +3,8 @@
  * writer, in input order.
  *
  * ```
- *  events ──► task (≈256 K chars of whole sentences, with the document breaks it holds)
+ *  events ──► task (≈256 K chars of segments: pre-split sentence runs or whole documents to
+ *             split in the worker; the document breaks stay on the main thread)
  *                │ pool.run (tasks in flight ≤ 3 × workers: bounded memory)
  *                ▼
  *  FIFO of pending results ──► oldest first ──► writer.appendTokens / endDocument
@@ -17,7 +18,7 @@ import type { StoreManifest } from '../store/manifest.js';
 import { createStoreWriter } from '../store/writer.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { END, type DocEvent } from './documents.js';
-import type { TokenizeResult, TokenizeTask, WorkerInit } from './protocol.js';
+import type { TokenizeResult, WordStartsResult, WorkerInit, WorkerTask } from './protocol.js';
 
 /** Characters of sentences per worker task. */
 const TASK_CHARS = 1 << 18;
@@ -31,6 +32,7 @@ export interface PipelineOptions {
   readonly workers: number;
   /** The tokenizer spec the workers load (must name `tokenizer`). */
   readonly tokenizerSpec: string;
+  readonly maxSentenceChars: number;
   readonly tokenizer: Tokenizer;
   /** Called after each written task with the totals so far. */
   readonly onWrite?: (documents: number, tokens: number) => void;
@@ -41,42 +43,50 @@ export interface PipelineOptions {
 
 interface Pending {
   readonly result: Promise<TokenizeResult>;
-  /** Sentence counts within the task after which a document ends. */
+  /** Segment counts within the task after which a document ends. */
   readonly breaks: number[];
 }
 
-const EMPTY: TokenizeResult = { tokens: new Uint16Array(0), lengths: new Int32Array(0) };
+const EMPTY: TokenizeResult = { tokens: new Uint16Array(0), lengths: new Int32Array(0), segmentSentences: new Int32Array(0) };
 
 /** Run the events through the pool into a store at `out`; returns the manifest. */
 export async function runPipeline(events: AsyncIterable<DocEvent>, o: PipelineOptions): Promise<StoreManifest> {
   const t = o.tokenizer;
-  const writer = createStoreWriter(o.out, {
-    vocabSize: t.vocabSize, specials: t.specials, tokenizer: t.identity, wordStarts: t.wordStarts, whitespace: WHITESPACE_RULE,
-  });
-  const init: WorkerInit = { tokenizer: o.tokenizerSpec };
-  const pool = new Piscina<TokenizeTask, TokenizeResult>({
+  const init: WorkerInit = { tokenizer: o.tokenizerSpec, maxSentenceChars: o.maxSentenceChars };
+  const pool = new Piscina<WorkerTask, TokenizeResult | WordStartsResult | null>({
     filename: new URL('./worker.js', import.meta.url).href,
     minThreads: o.workers, maxThreads: o.workers, workerData: init, idleTimeout: 60_000,
   });
+  const writer = createStoreWriter(o.out, {
+    vocabSize: t.vocabSize, specials: t.specials, tokenizer: t.identity, whitespace: WHITESPACE_RULE,
+  });
   const queue: Pending[] = [];
   let texts: string[] = [];
+  let segmentEnds: number[] = [];
+  let split: number[] = [];
   let ends: number[] = [];
   let breaks: number[] = [];
   let chars = 0;
+  const failed = (err: Error): never => {
+    throw new MaskpackError('ERR_WORKER', `tokenizer worker failed: ${err?.message ?? err}`, { cause: err });
+  };
 
   const submit = (): void => {
-    if (ends.length === 0 && breaks.length === 0) return;
+    if (segmentEnds.length === 0 && breaks.length === 0) return;
     let result: Promise<TokenizeResult>;
-    if (ends.length === 0) {
+    if (segmentEnds.length === 0) {
       result = Promise.resolve(EMPTY);
     } else {
-      result = pool.run({ text: texts.join(''), ends: Int32Array.from(ends) }).catch((err: Error) => {
-        throw new MaskpackError('ERR_WORKER', `tokenizer worker failed: ${err?.message ?? err}`, { cause: err });
-      });
+      const task: WorkerTask = {
+        kind: 'tokenize', text: texts.join(''), segmentEnds: Int32Array.from(segmentEnds), split: Uint8Array.from(split), ends: Int32Array.from(ends),
+      };
+      result = (pool.run(task) as Promise<TokenizeResult>).catch(failed);
       result.catch(() => undefined);
     }
     queue.push({ result, breaks });
     texts = [];
+    segmentEnds = [];
+    split = [];
     ends = [];
     breaks = [];
     chars = 0;
@@ -84,9 +94,11 @@ export async function runPipeline(events: AsyncIterable<DocEvent>, o: PipelineOp
 
   const drain = async (): Promise<void> => {
     const p = queue.shift()!;
-    const { tokens, lengths } = await p.result;
+    const { tokens, lengths, segmentSentences } = await p.result;
     let s = 0;
     let tok = 0;
+    let seg = 0;
+    let sentence = 0;
     const write = (to: number): void => {
       let n = 0;
       for (let i = s; i < to; i++) n += lengths[i];
@@ -95,7 +107,8 @@ export async function runPipeline(events: AsyncIterable<DocEvent>, o: PipelineOp
       s = to;
     };
     for (const b of p.breaks) {
-      write(b);
+      while (seg < b) sentence += segmentSentences[seg++];
+      write(sentence);
       writer.endDocument();
     }
     write(lengths.length);
@@ -106,19 +119,24 @@ export async function runPipeline(events: AsyncIterable<DocEvent>, o: PipelineOp
     for await (const ev of events) {
       if (o.signal?.aborted) throw o.signal.reason ?? new Error('aborted');
       if (ev === END) {
-        breaks.push(ends.length);
+        breaks.push(segmentEnds.length);
         continue;
       }
       texts.push(ev.text);
-      for (const e of ev.ends) ends.push(chars + e);
+      if (ev.ends) for (const e of ev.ends) ends.push(chars + e);
       chars += ev.text.length;
+      segmentEnds.push(chars);
+      split.push(ev.ends ? 0 : 1);
       if (chars >= TASK_CHARS) {
         submit();
         while (queue.length >= 3 * o.workers) await drain();
       }
     }
     submit();
+    const wordStarts = (pool.run({ kind: 'wordStarts' }) as Promise<WordStartsResult | null>).catch(failed);
+    wordStarts.catch(() => undefined);
     while (queue.length) await drain();
+    writer.wordStarts = await wordStarts;
     writer.provenance = o.provenance();
     return writer.finish();
   } catch (err) {

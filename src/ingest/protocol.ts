@@ -4,16 +4,42 @@
 export interface WorkerInit {
   /** `roberta-gpt2` or a tokenizer.json path (see `loadTokenizer`). */
   readonly tokenizer: string;
+  /** Sentence length cap for the splitter (see `splitSentences`). */
+  readonly maxSentenceChars: number;
 }
 
-/** Sentences to tokenize: `text` holds them back to back, `ends[i]` is where sentence i ends. */
+/**
+ * Text to tokenize, as segments back to back in `text`. Segment i ends at `segmentEnds[i]`.
+ * A segment with `split[i] = 1` is a whole document the worker splits into sentences itself;
+ * otherwise its sentence ends (absolute offsets in `text`) are the next ones in `ends`.
+ */
 export interface TokenizeTask {
+  readonly kind: 'tokenize';
   readonly text: string;
+  readonly segmentEnds: Int32Array;
+  readonly split: Uint8Array;
   readonly ends: Int32Array;
 }
 
-/** Their ids back to back (in the store's dtype) and each sentence's token count; both moved, not copied. */
+/** Ask a worker for the tokenizer's word-start table (keeps that work off the main thread). */
+export interface WordStartsTask {
+  readonly kind: 'wordStarts';
+}
+
+export type WorkerTask = TokenizeTask | WordStartsTask;
+
+/**
+ * Ids back to back (in the store's dtype), each sentence's token count, and each segment's
+ * sentence count. Buffers are moved, not copied.
+ */
 export interface TokenizeResult {
   readonly tokens: Uint16Array | Int32Array;
   readonly lengths: Int32Array;
+  readonly segmentSentences: Int32Array;
+}
+
+export interface WordStartsResult {
+  readonly rule: string;
+  readonly description: string;
+  readonly table: Uint8Array;
 }

@@ -59,7 +59,10 @@ export class StoreWriter {
   private docFirstSentence = 0;
   private tokens = 0;
   private state: 'open' | 'finished' | 'aborted' = 'open';
+  /** Written into the manifest by {@link finish}; may be set until then. */
   provenance: Record<string, unknown> | undefined;
+  /** Word-start table for the manifest; may be set until {@link finish} (e.g. once a worker computed it). */
+  wordStarts: { rule: string; description: string; table: Uint8Array } | null;
 
   constructor(prefix: string, options: StoreWriterOptions) {
     if (typeof prefix !== 'string' || prefix === '') {
@@ -78,6 +81,7 @@ export class StoreWriter {
     this.prefix = prefix;
     this.options = options;
     this.provenance = options.provenance;
+    this.wordStarts = options.wordStarts ?? null;
     this.dtype = dtypeForVocab(v);
     const tag = `${process.pid}-${tmpCounter++}.tmp`;
     const p = storePaths(prefix);
@@ -179,6 +183,9 @@ export class StoreWriter {
   finish(): StoreManifest {
     this.checkOpen();
     this.endDocument();
+    if (this.wordStarts && this.wordStarts.table.length !== this.options.vocabSize) {
+      throw new RangeError(`wordStarts.table must have vocabSize (${this.options.vocabSize}) entries, got ${this.wordStarts.table.length}`);
+    }
     try {
       this.flush();
       fs.fsyncSync(this.binFd);
@@ -192,8 +199,8 @@ export class StoreWriter {
         idx: { layout: 'MMIDIDX', version: 1, dtype: this.dtype },
         tokenizer: o.tokenizer,
         specialTokens: o.specials,
-        wordStarts: o.wordStarts
-          ? { rule: o.wordStarts.rule, description: o.wordStarts.description, bitset: encodeBitset(o.wordStarts.table) }
+        wordStarts: this.wordStarts
+          ? { rule: this.wordStarts.rule, description: this.wordStarts.description, bitset: encodeBitset(this.wordStarts.table) }
           : null,
         whitespace: o.whitespace ?? 'unspecified',
         counts: { documents: this.documents, sentences: this.sentences, tokens: this.tokens },

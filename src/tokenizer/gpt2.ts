@@ -20,7 +20,7 @@
  * character corrupts the next call's output. We take each piece's bytes once and decode them
  * with our own decoder.
  */
-import r50k, { encode as gptEncode } from 'gpt-tokenizer/encoding/r50k_base';
+import { createRequire } from 'node:module';
 import { BUILTIN_TOKENIZER, type Tokenizer, type WordStartTable } from './types.js';
 
 const OFFSET = 4;
@@ -33,13 +33,23 @@ const SPECIAL_TEXT: Record<number, string> = {
 const PLAIN = { disallowedSpecial: new Set<string>() };
 
 interface PieceSource { decodeNativeGenerator(tokens: Iterable<number>): Iterable<string | Uint8Array> }
+interface R50k {
+  encode(text: string, options: typeof PLAIN): number[];
+  default: { bytePairEncodingCoreProcessor: PieceSource };
+}
+
+let library: R50k | undefined;
+function r50k(): R50k {
+  library ??= createRequire(import.meta.url)('gpt-tokenizer/encoding/r50k_base') as R50k;
+  return library;
+}
 
 let pieceBytes: Uint8Array[] | undefined;
 
 /** The UTF-8 bytes of every GPT-2 piece (ids 0..50255), from gpt-tokenizer's own table. */
 function gpt2PieceBytes(): Uint8Array[] {
   if (pieceBytes) return pieceBytes;
-  const core = (r50k as unknown as { bytePairEncodingCoreProcessor: PieceSource }).bytePairEncodingCoreProcessor;
+  const core = r50k().default.bytePairEncodingCoreProcessor;
   const utf8 = new TextEncoder();
   pieceBytes = [];
   for (let t = 0; t < GPT2_VOCAB - 1; t++) {
@@ -79,7 +89,7 @@ class RobertaGpt2Tokenizer implements Tokenizer {
   }
 
   encode(text: string): number[] {
-    const ids = gptEncode(text, PLAIN);
+    const ids = r50k().encode(text, PLAIN);
     for (let i = 0; i < ids.length; i++) ids[i] += OFFSET;
     return ids;
   }
