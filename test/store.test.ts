@@ -155,3 +155,25 @@ test('the writer rejects ids outside the vocabulary and bad options', () => {
     name: 'TypeError', message: 'options.verifyIds must be a boolean, got 1',
   });
 });
+
+test('index blocks spill to disk: 150 000 sentences in 75 000 documents round trip', () => {
+  const prefix = path.join(tmp, 'spill');
+  const w = createStoreWriter(prefix, options(1000));
+  for (let d = 0; d < 75000; d++) {
+    w.appendTokens([d % 1000, (d * 7) % 1000, 5], [d % 3 === 0 ? 0 : 1, d % 3 === 0 ? 3 : 2]);
+    w.endDocument();
+  }
+  w.finish();
+  const s = openStore(prefix);
+  assert.equal(s.numSentences, 150000);
+  assert.equal(s.numDocuments, 75000);
+  for (const d of [0, 1, 65535, 65536, 74999]) {
+    assert.equal(s.documentIndex[d], 2 * d);
+    const out = new Int32Array(3);
+    s.readTokens(s.sentenceStarts[2 * d], 3, out);
+    assert.deepEqual(Array.from(out), [d % 1000, (d * 7) % 1000, 5]);
+    assert.equal(s.sentenceLengths[2 * d], d % 3 === 0 ? 0 : 1);
+  }
+  s.close();
+  assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.includes('.tmp')), []);
+});

@@ -1,6 +1,7 @@
 /**
- * The streaming store writer. Memory stays bounded by the index arrays (4 bytes per sentence,
- * 4 per document) plus one write buffer: tokens go to `<prefix>.bin` as they arrive.
+ * The streaming store writer. Memory is constant (a 1 MiB write buffer and two 256 KiB index
+ * blocks): tokens go to `<prefix>.bin` as they arrive, sentence lengths and document starts to
+ * temporary files that are streamed into `<prefix>.idx` at the end.
  *
  * Output is atomic: everything is written under `<file>.<pid>-<n>.tmp` names, flushed with
  * fsync, and renamed in the order .bin, .idx, .json on {@link StoreWriter.finish}. An existing
@@ -8,6 +9,7 @@
  * does not describe. {@link StoreWriter.abort} deletes the temporaries.
  */
 import { createHash, type Hash } from 'node:crypto';
+import { SpillList } from './spill.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MaskpackError } from '../errors.js';
@@ -35,25 +37,18 @@ export interface StoreWriterOptions {
 const WRITE_BUFFER_BYTES = 1 << 20;
 let tmpCounter = 0;
 
-function grow(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
-  if (need <= a.length) return a;
-  const b = new Int32Array(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
-}
-
 /** Writes one store; see the module comment for the atomicity contract. */
 export class StoreWriter {
   readonly prefix: string;
   readonly dtype: StoreDtype;
   private readonly options: StoreWriterOptions;
-  private readonly tmp: { bin: string; idx: string; json: string };
-  private binFd: number;
+  private readonly tmp: { bin: string; idx: string; json: string; lengths: string; docs: string };
+  private binFd = -1;
   private readonly binHash: Hash = createHash('sha256');
   private readonly buf = Buffer.allocUnsafeSlow(WRITE_BUFFER_BYTES);
   private bufUsed = 0;
-  private lengths: Int32Array<ArrayBuffer> = new Int32Array(1024);
-  private docIndex: Int32Array<ArrayBuffer> = new Int32Array(256);
+  private lengths!: SpillList;
+  private docIndex!: SpillList;
   private sentences = 0;
   private documents = 0;
   private docFirstSentence = 0;
@@ -85,11 +80,17 @@ export class StoreWriter {
     this.dtype = dtypeForVocab(v);
     const tag = `${process.pid}-${tmpCounter++}.tmp`;
     const p = storePaths(prefix);
-    this.tmp = { bin: `${p.bin}.${tag}`, idx: `${p.idx}.${tag}`, json: `${p.json}.${tag}` };
+    this.tmp = {
+      bin: `${p.bin}.${tag}`, idx: `${p.idx}.${tag}`, json: `${p.json}.${tag}`,
+      lengths: `${p.idx}.lengths.${tag}`, docs: `${p.idx}.docs.${tag}`,
+    };
     try {
       fs.mkdirSync(path.dirname(path.resolve(prefix)), { recursive: true });
       this.binFd = fs.openSync(this.tmp.bin, 'w');
+      this.lengths = new SpillList(this.tmp.lengths);
+      this.docIndex = new SpillList(this.tmp.docs);
     } catch (err) {
+      this.abort();
       throw new MaskpackError('ERR_STORE_IO', `cannot create ${this.tmp.bin}: ${(err as Error).message}`, { cause: err });
     }
   }
@@ -164,9 +165,8 @@ export class StoreWriter {
   endDocument(): void {
     this.checkOpen();
     if (this.sentences === this.docFirstSentence) return;
-    this.docIndex = grow(this.docIndex, this.documents + 2);
     this.documents++;
-    this.docIndex[this.documents] = this.sentences;
+    this.docIndex.push(this.sentences);
     this.docFirstSentence = this.sentences;
   }
 
@@ -216,6 +216,8 @@ export class StoreWriter {
       fs.renameSync(this.tmp.bin, p.bin);
       fs.renameSync(this.tmp.idx, p.idx);
       fs.renameSync(this.tmp.json, p.json);
+      this.lengths.dispose();
+      this.docIndex.dispose();
       this.state = 'finished';
       return manifest;
     } catch (err) {
@@ -233,6 +235,8 @@ export class StoreWriter {
       try { fs.closeSync(this.binFd); } catch { /* already closed */ }
       this.binFd = -1;
     }
+    this.lengths?.dispose();
+    this.docIndex?.dispose();
     for (const f of Object.values(this.tmp)) fs.rmSync(f, { force: true });
   }
 
@@ -241,14 +245,14 @@ export class StoreWriter {
   }
 
   private pushLengths(lengths: ArrayLike<number>): void {
-    this.lengths = grow(this.lengths, this.sentences + lengths.length);
     for (let i = 0; i < lengths.length; i++) {
       const n = lengths[i];
       if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) {
         throw new RangeError(`sentence length must be a non-negative int32, got ${n}`);
       }
-      this.lengths[this.sentences++] = n;
     }
+    for (let i = 0; i < lengths.length; i++) this.lengths.push(lengths[i]);
+    this.sentences += lengths.length;
   }
 
   private flush(): void {
@@ -275,27 +279,22 @@ export class StoreWriter {
     const S = this.sentences;
     const D = this.documents;
     const width = DTYPE_BYTES[this.dtype];
-    const CHUNK = 1 << 16;
     put(encodeIdxHeader(this.dtype, S, D));
-    for (let i = 0; i < S; i += CHUNK) {
-      const n = Math.min(CHUNK, S - i);
-      put(Buffer.from(this.lengths.buffer, i * 4, n * 4));
-    }
+    for (const chunk of this.lengths.chunks()) put(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     let pointer = 0;
-    for (let i = 0; i < S; i += CHUNK) {
-      const n = Math.min(CHUNK, S - i);
-      const b = Buffer.allocUnsafe(n * 8);
-      writeInt64s(b, 0, n, (j) => {
+    for (const chunk of this.lengths.chunks()) {
+      const b = Buffer.allocUnsafe(chunk.length * 8);
+      writeInt64s(b, 0, chunk.length, (j) => {
         const v = pointer;
-        pointer += this.lengths[i + j] * width;
+        pointer += chunk[j] * width;
         return v;
       });
       put(b);
     }
-    for (let i = 0; i <= D; i += CHUNK) {
-      const n = Math.min(CHUNK, D + 1 - i);
-      const b = Buffer.allocUnsafe(n * 8);
-      writeInt64s(b, 0, n, (j) => this.docIndex[i + j]);
+    put(Buffer.alloc(8));
+    for (const chunk of this.docIndex.chunks()) {
+      const b = Buffer.allocUnsafe(chunk.length * 8);
+      writeInt64s(b, 0, chunk.length, (j) => chunk[j]);
       put(b);
     }
     fs.fsyncSync(fd);
