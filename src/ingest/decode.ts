@@ -63,7 +63,7 @@ export class BinaryInputError extends MaskpackError {
  * A file's bytes in chunks of `chunkBytes`, read synchronously: cheaper than a stream per file
  * (~0.7 ms each), and blocking the main thread costs nothing while workers tokenize.
  */
-export function* readFileChunks(file: string, chunkBytes = 1 << 20): Generator<Buffer> {
+export function* readFileChunks(file: string, chunkBytes = 1 << 16): Generator<Buffer> {
   const fd = fs.openSync(file, 'r');
   try {
     const size = fs.fstatSync(fd).size;

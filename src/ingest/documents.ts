@@ -41,7 +41,7 @@ export interface FormatOptions {
 
 const NON_SPACE = /\S/;
 /** Emit at most this many characters of sentences per event. */
-const EVENT_CHARS = 1 << 18;
+const EVENT_CHARS = 1 << 16;
 /** Documents up to this many characters are split by the workers. */
 const WORKER_SPLIT_CHARS = 1 << 20;
 

@@ -21,7 +21,7 @@ export interface IngestCommonOptions {
   readonly tokenizer?: string;
   /** Sentences longer than this many UTF-16 code units are cut (default 20000). */
   readonly maxSentenceChars?: number;
-  /** Called as tokens are written (at most once per task of ≈256 K characters). */
+  /** Called as tokens are written (at most once per task of ≈64 K characters). */
   readonly onProgress?: (progress: IngestProgress) => void;
   /** Cancels the run; the output is then not created. */
   readonly signal?: AbortSignal;

@@ -3,7 +3,7 @@
  * writer, in input order.
  *
  * ```
- *  events ──► task (≈256 K chars of segments: pre-split sentence runs or whole documents to
+ *  events ──► task (≈64 K chars of segments: pre-split sentence runs or whole documents to
  *             split in the worker; the document breaks stay on the main thread)
  *                │ pool.run (tasks in flight ≤ 3 × workers: bounded memory)
  *                ▼
@@ -20,8 +20,8 @@ import type { Tokenizer } from '../tokenizer/types.js';
 import { END, type DocEvent } from './documents.js';
 import type { TokenizeResult, WordStartsResult, WorkerInit, WorkerTask } from './protocol.js';
 
-/** Characters of sentences per worker task. */
-const TASK_CHARS = 1 << 18;
+/** Characters per worker task: small enough that task strings stay out of V8's large-object space (peak RSS). */
+const TASK_CHARS = 1 << 16;
 
 /** The whitespace rule recorded in every manifest this pipeline writes. */
 export const WHITESPACE_RULE =
