@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadTokenizer, robertaGpt2Tokenizer } from 'maskpack';
+import { ingest, loadTokenizer, openStore, robertaGpt2Tokenizer } from 'maskpack';
 
 test('built-in tokenizer: GPT-2 ids shifted by 4, RoBERTa specials', () => {
   const t = robertaGpt2Tokenizer();
@@ -91,6 +91,34 @@ test('--tokenizer: a Hugging Face byte-level BPE tokenizer.json from disk', () =
     assert.throws(() => loadTokenizer(path.join(dir, 'missing.json')), { code: 'ERR_BAD_INPUT' });
     fs.writeFileSync(path.join(dir, 'bad.json'), '{"model": 1}');
     assert.throws(() => loadTokenizer(path.join(dir, 'bad.json')), { code: 'ERR_BAD_INPUT' });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('ingest --tokenizer: workers load the same tokenizer.json; the manifest records it', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maskpack-tok-ingest-'));
+  try {
+    const file = path.join(dir, 'tokenizer.json');
+    fs.writeFileSync(file, JSON.stringify(tinyTokenizerJson()));
+    const text = 'the cat sat. The cat — naïve 🙂 ran!  Then the end.';
+    fs.writeFileSync(path.join(dir, 'doc.txt'), text);
+    const out = path.join(dir, 'store');
+    await ingest({ inputs: [path.join(dir, 'doc.txt')], out, tokenizer: file, workers: 2 });
+    const t = loadTokenizer(file);
+    const s = openStore(out);
+    try {
+      assert.equal(s.vocabSize, t.vocabSize);
+      assert.equal(s.manifest.tokenizer.sha256, t.identity.sha256);
+      assert.equal(s.manifest.wordStarts?.rule, 'leading-space');
+      assert.deepEqual(Array.from(s.wordStarts!), Array.from(t.wordStarts!.table));
+      const ids = new Int32Array(s.numTokens);
+      s.readTokens(0, s.numTokens, ids);
+      assert.equal(t.decode(ids), text);
+      assert.equal(s.numSentences, 3);
+    } finally {
+      s.close();
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
