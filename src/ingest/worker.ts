@@ -1,0 +1,30 @@
+/**
+ * Piscina worker: splits and tokenizes text segments, or computes the word-start table. Throws
+ * only built-in errors (their messages cross the thread boundary; the pipeline rebuilds a
+ * `MaskpackError`).
+ */
+import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
+import { loadTokenizer } from '../tokenizer/load.js';
+import type { TokenizeResult, WordStartsResult, WorkerInit, WorkerTask } from './protocol.js';
+import { tokenizeSentences } from './tokenize.js';
+
+const init = workerData as WorkerInit;
+const tokenizer = loadTokenizer(init.tokenizer);
+
+/** Piscina's transferable protocol: send `value`, moving `buffers` instead of copying them. */
+class Moved<T> {
+  constructor(private readonly value: T, private readonly buffers: ArrayBufferLike[]) {}
+  get [transferableSymbol](): ArrayBufferLike[] { return this.buffers; }
+  get [valueSymbol](): T { return this.value; }
+}
+
+export default function run(task: WorkerTask): TokenizeResult | WordStartsResult | null {
+  if (task.kind === 'wordStarts') {
+    const ws = tokenizer.wordStarts;
+    if (!ws) return null;
+    const copy = { rule: ws.rule, description: ws.description, table: ws.table.slice() };
+    return move(new Moved(copy, [copy.table.buffer]) as never) as unknown as WordStartsResult;
+  }
+  const r = tokenizeSentences(tokenizer, task, init.maxSentenceChars);
+  return move(new Moved(r, [r.tokens.buffer, r.lengths.buffer, r.segmentSentences.buffer]) as never) as unknown as TokenizeResult;
+}

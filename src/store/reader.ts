@@ -1,0 +1,216 @@
+/**
+ * Opening a store: validate every file (see `validate.ts`), then serve positional reads of
+ * `<prefix>.bin`. Nothing is memory-mapped; the index arrays live in memory (16 bytes per
+ * sentence) and tokens are read on demand.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { MaskpackError } from '../errors.js';
+import { DTYPE_BYTES, storePaths, type StoreDtype } from './format.js';
+import type { StoreManifest } from './manifest.js';
+import type { SpecialTokens, TokenStore } from './types.js';
+import { checkManifest, corrupt, parseIdx } from './validate.js';
+
+/** How much of a store {@link openStore} verifies beyond the structure (which it always checks). */
+export interface OpenStoreOptions {
+  /**
+   * Scan every token of `.bin` and check it is below the vocabulary size (default `true`;
+   * about 1 GB/s). Turn it off only for files you trust, e.g. after `verifyChecksums` passed
+   * once, or for a store this process just wrote.
+   */
+  readonly verifyIds?: boolean;
+  /** Hash `.bin` and `.idx` and compare with the manifest's sha256 (default `false`). */
+  readonly verifyChecksums?: boolean;
+}
+
+/** A {@link TokenStore} over open files; also exposes its manifest. */
+export interface OpenedStore extends TokenStore {
+  readonly manifest: StoreManifest;
+}
+
+const SCAN_BYTES = 8 << 20;
+
+function io(file: string, err: unknown): MaskpackError {
+  return new MaskpackError('ERR_STORE_IO', `${file}: ${(err as Error).message}`, { cause: err });
+}
+
+function readFully(fd: number, target: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < target.length) {
+    const n = fs.readSync(fd, target, done, Math.min(target.length - done, 1 << 30), position + done);
+    if (n === 0) throw new Error(`unexpected end of file at byte ${position + done}`);
+    done += n;
+  }
+}
+
+function hashFile(file: string): string {
+  const h = createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(SCAN_BYTES);
+    for (let pos = 0; ;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, pos);
+      if (n === 0) break;
+      h.update(buf.subarray(0, n));
+      pos += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return h.digest('hex');
+}
+
+/** Scan `.bin` for an id outside `[0, vocab)`; throws naming the first offending token. */
+function scanIds(file: string, fd: number, dtype: StoreDtype, numTokens: number, vocab: number): void {
+  const width = DTYPE_BYTES[dtype];
+  if (dtype === 'uint16' && vocab >= 65536) return;
+  const buf = Buffer.allocUnsafeSlow(SCAN_BYTES);
+  const perChunk = SCAN_BYTES / width;
+  for (let t = 0; t < numTokens; t += perChunk) {
+    const n = Math.min(perChunk, numTokens - t);
+    readFully(fd, buf.subarray(0, n * width), t * width);
+    const view = dtype === 'uint16' ? new Uint16Array(buf.buffer, 0, n) : new Int32Array(buf.buffer, 0, n);
+    let bad = 0;
+    for (let i = 0; i < n; i++) bad |= (view[i] >>> 0) >= vocab ? 1 : 0;
+    if (bad) {
+      for (let i = 0; i < n; i++) {
+        if ((view[i] >>> 0) >= vocab) throw corrupt(file, `token[${t + i}]`, `is ${view[i]}, not below the vocabulary size ${vocab}`);
+      }
+    }
+  }
+}
+
+class FileTokenStore implements OpenedStore {
+  readonly prefix: string;
+  readonly dtype: StoreDtype;
+  readonly vocabSize: number;
+  readonly specials: SpecialTokens;
+  readonly wordStarts: Uint8Array | undefined;
+  readonly numDocuments: number;
+  readonly numSentences: number;
+  readonly numTokens: number;
+  readonly sentenceLengths: Int32Array;
+  readonly sentenceStarts: Float64Array;
+  readonly documentIndex: Int32Array;
+  readonly manifest: StoreManifest;
+  private fd: number;
+  private scratch = Buffer.allocUnsafeSlow(1 << 16);
+  private readonly binFile: string;
+
+  constructor(prefix: string, fd: number, manifest: StoreManifest, idx: ReturnType<typeof parseIdx>, wordStarts: Uint8Array | undefined) {
+    this.prefix = prefix;
+    this.fd = fd;
+    this.binFile = storePaths(prefix).bin;
+    this.manifest = manifest;
+    this.dtype = idx.dtype;
+    this.vocabSize = manifest.tokenizer.vocabSize;
+    this.specials = manifest.specialTokens;
+    this.wordStarts = wordStarts;
+    this.numDocuments = idx.numDocuments;
+    this.numSentences = idx.numSentences;
+    this.numTokens = idx.numTokens;
+    this.sentenceLengths = idx.sentenceLengths;
+    this.sentenceStarts = idx.sentenceStarts;
+    this.documentIndex = idx.documentIndex;
+  }
+
+  readTokens(start: number, count: number, out: Int32Array, outOffset = 0): void {
+    if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > this.numTokens) {
+      throw new RangeError(`tokens [${start}, ${start} + ${count}) must lie within [0, ${this.numTokens})`);
+    }
+    if (!Number.isInteger(outOffset) || outOffset < 0 || outOffset + count > out.length) {
+      throw new RangeError(`outOffset ${outOffset} + count ${count} must fit in out (length ${out.length})`);
+    }
+    const fd = this.open();
+    const width = DTYPE_BYTES[this.dtype];
+    try {
+      if (this.dtype === 'int32') {
+        readFully(fd, new Uint8Array(out.buffer, out.byteOffset + outOffset * 4, count * 4), start * 4);
+        return;
+      }
+      if (this.scratch.length < count * width) this.scratch = Buffer.allocUnsafeSlow(Math.max(count * width, this.scratch.length * 2));
+      readFully(fd, this.scratch.subarray(0, count * width), start * width);
+      const view = new Uint16Array(this.scratch.buffer, 0, count);
+      for (let i = 0; i < count; i++) out[outOffset + i] = view[i];
+    } catch (err) {
+      throw io(this.binFile, err);
+    }
+  }
+
+  readBytes(position: number, target: Uint8Array): void {
+    const size = this.numTokens * DTYPE_BYTES[this.dtype];
+    if (!Number.isInteger(position) || position < 0 || position + target.length > size) {
+      throw new RangeError(`bytes [${position}, ${position} + ${target.length}) must lie within ${this.binFile} (${size} bytes)`);
+    }
+    const fd = this.open();
+    try {
+      readFully(fd, target, position);
+    } catch (err) {
+      throw io(this.binFile, err);
+    }
+  }
+
+  close(): void {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  private open(): number {
+    if (this.fd < 0) throw new MaskpackError('ERR_CLOSED', `store ${this.prefix} is closed`);
+    return this.fd;
+  }
+}
+
+/**
+ * Open and validate the store at `prefix` (`<prefix>.bin`, `.idx`, `.json`). Throws a
+ * `MaskpackError`: `ERR_STORE_IO` when a file cannot be read, `ERR_STORE_CORRUPT` naming the
+ * file and field when one is malformed. The caller owns the returned store and must `close()` it.
+ */
+export function openStore(prefix: string, options: OpenStoreOptions = {}): OpenedStore {
+  if (typeof prefix !== 'string' || prefix === '') throw new TypeError(`prefix must be a non-empty string, got ${JSON.stringify(prefix)}`);
+  for (const k of ['verifyIds', 'verifyChecksums'] as const) {
+    if (options[k] !== undefined && typeof options[k] !== 'boolean') throw new TypeError(`options.${k} must be a boolean, got ${JSON.stringify(options[k])}`);
+  }
+  const p = storePaths(prefix);
+  let manifest: StoreManifest;
+  let text: string;
+  try {
+    text = fs.readFileSync(p.json, 'utf8');
+  } catch (err) {
+    throw io(p.json, err);
+  }
+  try {
+    manifest = JSON.parse(text);
+  } catch (err) {
+    throw corrupt(p.json, 'JSON', `does not parse: ${(err as Error).message}`);
+  }
+  let idxBytes: Buffer;
+  let fd: number;
+  try {
+    idxBytes = fs.readFileSync(p.idx);
+  } catch (err) {
+    throw io(p.idx, err);
+  }
+  try {
+    fd = fs.openSync(p.bin, 'r');
+  } catch (err) {
+    throw io(p.bin, err);
+  }
+  try {
+    const binSize = fs.fstatSync(fd).size;
+    const idx = parseIdx(p.idx, idxBytes, p.bin, binSize);
+    const wordStarts = checkManifest(p.json, manifest, idx);
+    if (options.verifyChecksums) {
+      const got = { idx: createHash('sha256').update(idxBytes).digest('hex'), bin: hashFile(p.bin) };
+      for (const k of ['idx', 'bin'] as const) {
+        if (got[k] !== manifest.sha256[k]) throw corrupt(p[k], 'sha256', `is ${got[k]}, but ${p.json} records ${manifest.sha256[k]}`);
+      }
+    }
+    if (options.verifyIds !== false) scanIds(p.bin, fd, idx.dtype, idx.numTokens, manifest.tokenizer.vocabSize);
+    return new FileTokenStore(prefix, fd, manifest, idx, wordStarts);
+  } catch (err) {
+    fs.closeSync(fd);
+    if (err instanceof MaskpackError) throw err;
+    throw io(p.bin, err);
+  }
+}

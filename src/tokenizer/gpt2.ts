@@ -1,0 +1,130 @@
+/**
+ * The built-in tokenizer: GPT-2's 50K byte-level BPE (gpt-tokenizer's `r50k_base`) with
+ * RoBERTa's (fairseq's) ids.
+ *
+ * ```
+ *  id        token
+ *  0         <s>      (bos, cls)
+ *  1         <pad>
+ *  2         </s>     (eos, sep)
+ *  3         <unk>
+ *  4..50259  GPT-2 id t → t + 4
+ *  50260     GPT-2's <|endoftext|> (reserved: never produced by encode)
+ *  50261..3  reserved (RoBERTa's madeupword slots)
+ *  50264     <mask>
+ * ```
+ * vocabSize 50265, as roberta-base's embedding matrix.
+ *
+ * Decoding does not use gpt-tokenizer's `decode`: in 4.0.0 it shares one streaming
+ * `TextDecoder` across calls and never flushes it, so a call that ends inside a multi-byte
+ * character corrupts the next call's output. We take each piece's bytes once and decode them
+ * with our own decoder.
+ */
+import { createRequire } from 'node:module';
+import { BUILTIN_TOKENIZER, type Tokenizer, type WordStartTable } from './types.js';
+
+const OFFSET = 4;
+const GPT2_VOCAB = 50257;
+const SPECIAL_TEXT: Record<number, string> = {
+  0: '<s>', 1: '<pad>', 2: '</s>', 3: '<unk>',
+  50260: '<|endoftext|>', 50261: '<madeupword0000>', 50262: '<madeupword0001>', 50263: '<madeupword0002>',
+  50264: '<mask>',
+};
+const PLAIN = { disallowedSpecial: new Set<string>() };
+
+interface PieceSource { decodeNativeGenerator(tokens: Iterable<number>): Iterable<string | Uint8Array> }
+interface R50k {
+  encode(text: string, options: typeof PLAIN): number[];
+  default: { bytePairEncodingCoreProcessor: PieceSource };
+}
+
+let library: R50k | undefined;
+function r50k(): R50k {
+  library ??= createRequire(import.meta.url)('gpt-tokenizer/encoding/r50k_base') as R50k;
+  return library;
+}
+
+let pieceBytes: Uint8Array[] | undefined;
+
+/** The UTF-8 bytes of every GPT-2 piece (ids 0..50255), from gpt-tokenizer's own table. */
+function gpt2PieceBytes(): Uint8Array[] {
+  if (pieceBytes) return pieceBytes;
+  const core = r50k().default.bytePairEncodingCoreProcessor;
+  const utf8 = new TextEncoder();
+  pieceBytes = [];
+  for (let t = 0; t < GPT2_VOCAB - 1; t++) {
+    const parts = [...core.decodeNativeGenerator([t])];
+    const part = parts[0];
+    pieceBytes.push(part === undefined ? new Uint8Array(0) : typeof part === 'string' ? utf8.encode(part) : part);
+  }
+  return pieceBytes;
+}
+
+class RobertaGpt2Tokenizer implements Tokenizer {
+  readonly vocabSize = 50265;
+  readonly identity = {
+    name: BUILTIN_TOKENIZER,
+    source: 'GPT-2 byte-level BPE (gpt-tokenizer 4.0.0 r50k_base), GPT-2 id t -> t + 4, RoBERTa specials',
+    vocabSize: 50265,
+  };
+  readonly specials = {
+    bos: 0, pad: 1, eos: 2, unk: 3, cls: 0, sep: 2, mask: 50264,
+    all: [0, 1, 2, 3, 50260, 50261, 50262, 50263, 50264],
+    tokens: { '<s>': 0, '<pad>': 1, '</s>': 2, '<unk>': 3, '<mask>': 50264 },
+  };
+  private table: WordStartTable | null = null;
+
+  get wordStarts(): WordStartTable {
+    if (!this.table) {
+      const table = new Uint8Array(this.vocabSize);
+      const pieces = gpt2PieceBytes();
+      for (let t = 0; t < pieces.length; t++) if (pieces[t][0] === 0x20) table[t + OFFSET] = 1;
+      this.table = {
+        rule: 'leading-space',
+        description: 'a piece whose decoded text begins with a space (GPT-2 "Ġ") starts a word; special ids do not',
+        table,
+      };
+    }
+    return this.table;
+  }
+
+  encode(text: string): number[] {
+    const ids = r50k().encode(text, PLAIN);
+    for (let i = 0; i < ids.length; i++) ids[i] += OFFSET;
+    return ids;
+  }
+
+  decode(ids: ArrayLike<number>): string {
+    const pieces = gpt2PieceBytes();
+    const utf8 = new TextDecoder();
+    let out = '';
+    let run: Uint8Array[] = [];
+    let runBytes = 0;
+    const flush = (): void => {
+      if (runBytes === 0) return;
+      out += utf8.decode(Buffer.concat(run, runBytes));
+      run = [];
+      runBytes = 0;
+    };
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (id >= OFFSET && id < OFFSET + pieces.length) {
+        run.push(pieces[id - OFFSET]);
+        runBytes += pieces[id - OFFSET].length;
+        continue;
+      }
+      flush();
+      out += SPECIAL_TEXT[id] ?? '<unk>';
+    }
+    flush();
+    return out;
+  }
+}
+
+let instance: RobertaGpt2Tokenizer | undefined;
+
+/** The built-in RoBERTa/GPT-2 tokenizer (one shared instance). */
+export function robertaGpt2Tokenizer(): Tokenizer {
+  instance ??= new RobertaGpt2Tokenizer();
+  return instance;
+}
