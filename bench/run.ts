@@ -15,6 +15,8 @@ const MODULES: [string, () => Promise<BenchModule>][] = [
   ['collate', () => import('./collate.js')],
   ['formats', () => import('./formats.js')],
   ['loader', () => import('./loader.js')],
+  ['ingest', () => import('./ingest.js')],
+  ['train', () => import('./train.js')],
 ];
 
 /** Goal ratios: [name, numerator, denominator, goal]. */
@@ -24,6 +26,8 @@ const RATIOS: [string, string, string, number][] = [
   ['collate.fullSentences / mask.simd', 'collate.fullSentences', 'mask.simd', 0.5],
   ['loader.workers2 / loader.workers1', 'loader.workers2', 'loader.workers1', 1.7],
   ['loader.workers1 / collate.fullSentences', 'loader.workers1', 'collate.fullSentences', 0.7],
+  ['ingest.workers1 / tokenizer.raw', 'ingest.workers1', 'tokenizer.raw', 0.5],
+  ['ingest.workers2 / ingest.workers1', 'ingest.workers2', 'ingest.workers1', 1.6],
 ];
 
 async function main(): Promise<void> {
@@ -48,6 +52,8 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const out = { date: new Date().toISOString(), quick, node: process.version, cpus: cpus().length, metrics };
   writeFileSync(dir + 'latest.json', JSON.stringify(out, null, 2) + '\n');
+  const wait = metrics['train.dataWaitShare'];
+  if (wait) console.log(`${'train.dataWaitShare'.padEnd(46)} ${wait.value.toFixed(4).padStart(8)}   < 0.01 ${wait.value < 0.01 ? 'met' : 'NOT met'}`);
   console.log(`\nwrote ${dir}latest.json`);
 }
 

@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { createTrainer, runTraining, type Batch } from 'maskpack';
+import { createLoader, createTrainer, ingestDefaultCorpus, openStore, runTraining, type Batch } from 'maskpack';
 
 /**
  * Training-step benchmark on the small default model (vocab 50265, d 128, 2 layers, 4 heads)
  * with 16 × 128 batches: `train.stepMs` is the median wall time of `trainer.step()` (one
  * micro-batch, fused step graph); `train.dataWaitShare` the share of a runTraining() call spent
- * awaiting an in-memory async source (the lead re-measures it with the real loader).
+ * awaiting the real loader (1 worker, full-sentences 16 × 128, dynamic masking) over the embedded
+ * corpus, after the pool has started (its first batch is taken before timing).
  * Batches are built before timing: random ids, ~10% padding, 15% of real tokens masked 80/10/10.
  */
 
@@ -57,8 +58,12 @@ export async function run(opts: { quick: boolean }): Promise<Record<string, { va
       await trainer.step(batches[i]!);
       times.push(performance.now() - t0);
     }
-    async function* source() { for (const b of batches) yield b; }
-    const summary = await runTraining({ trainer, batches: source(), steps: Math.min(steps, batches.length) });
+    const store = openStore(await ingestDefaultCorpus(), { verifyIds: false });
+    const loader = createLoader(store, { format: 'full-sentences', seqLen: L, batchSize: B, workers: 1, epochs: Infinity });
+    await loader.next();
+    const summary = await runTraining({ trainer, batches: loader, steps });
+    await loader.close();
+    store.close();
     return {
       'train.stepMs': { value: median(times), unit: 'ms' },
       'train.dataWaitShare': { value: summary.dataWaitShare, unit: 'ratio' },

@@ -42,3 +42,5 @@ export * from './ingest/ingest.js';
 export { INPUT_FORMATS, type InputFormat } from './ingest/documents.js';
 export { WHITESPACE_RULE } from './ingest/pipeline.js';
 export * from './corpus/sotu.js';
+export { sliceDocuments } from './store/slice.js';
+export { trainJob, type TrainJobOptions, type TrainJobSummary } from './train/job.js';
