@@ -86,3 +86,18 @@ test('bad flags exit 2 naming the flag; a missing store exits 1 naming it', () =
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /no\/such\/store/);
 });
+
+test('--help documents every loader flag with its default', () => {
+  const flags = ['format', 'seq-len', 'template', 'batch', 'batch-by', 'token-budget', 'count-padding', 'pad', 'pad-to-multiple-of', 'drop-last',
+    'seed', 'epoch', 'rank', 'world-size', 'mask-prob', 'mask-replace-prob', 'random-replace-prob', 'selection', 'whole-word-mask', 'dupe-factor', 'workers', 'prefetch'];
+  const r = cli(dir, ['inspect', '--help']);
+  assert.equal(r.status, 0);
+  for (const flag of [...flags, 'batch-index', 'rows', 'json', 'color']) {
+    assert.match(r.stdout, new RegExp(`^ {6}--${flag} `, 'm'), `--${flag}`);
+  }
+  for (const flag of flags) assert.match(r.stdout, new RegExp(`^ {6}--${flag}(?: <\\w+>)? .*\\(default: .+\\)$`, 'm'), `--${flag} has a default`);
+  assert.match(r.stdout, /--workers <N> .*\(default: 0\)$/m);
+  const e = cli(dir, ['export', '--help']);
+  assert.match(e.stdout, /--workers <N> .*\(default: the number of cores, \d+ here\)$/m);
+  assert.doesNotMatch(e.stdout, /^ {6}--pad /m, 'export refuses --pad, so does not offer it');
+});

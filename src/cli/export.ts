@@ -27,7 +27,7 @@ Options:
   -h, --help                        show this help
 
 Loader options (as for inspect and train):
-${loaderFlagsHelp({ workers: `the number of cores, ${availableParallelism()} here`, pad: 'max (fixed)', 'pad-to-multiple-of': 'unused' })}
+${loaderFlagsHelp({ workers: `the number of cores, ${availableParallelism()} here` }, ['pad', 'pad-to-multiple-of'])}
 
 Exit status: 0 on success, 1 when the store cannot be read or the export fails (no options.json
 is left), 2 on usage errors.`;

@@ -46,7 +46,7 @@ const FLAGS: readonly FlagDef[] = [
   { flag: 'whole-word-mask', option: 'wholeWordMask', kind: 'boolean', default: 'off', help: 'select whole words (needs a store with word starts)' },
   { flag: 'dupe-factor', option: 'dupeFactor', kind: 'int', arg: 'K', default: 'dynamic masking', help: 'static masking: epoch e reuses the masks of epoch e mod K' },
   { flag: 'workers', option: 'workers', kind: 'int', arg: 'N', default: '', help: 'collate threads; 0 builds batches in the main thread' },
-  { flag: 'prefetch', option: 'prefetch', kind: 'int', arg: 'N', default: '2 × workers (1 with no workers)', help: 'batches in flight' },
+  { flag: 'prefetch', option: 'prefetch', kind: 'int', arg: 'N', default: '2 × workers, 1 with no workers', help: 'batches in flight' },
 ];
 
 /** Names of the loader flags, without `--`. */
@@ -58,12 +58,14 @@ export const loaderFlags: NonNullable<ParseArgsConfig['options']> = Object.fromE
 );
 
 /**
- * The `--help` lines of the loader flags, each with its default. `defaults` overrides the shown
- * default of flags whose default depends on the command (at least `workers`).
+ * The `--help` lines of the loader flags, each with its default, in a column that starts at
+ * `column` (to line up with a command's own options). `defaults` overrides the shown default of
+ * flags whose default depends on the command (at least `workers`); `omit` leaves flags out of
+ * the help of a command that refuses them.
  */
-export function loaderFlagsHelp(defaults: { workers: string } & Partial<Record<string, string>>): string {
-  const rows = FLAGS.map((f) => [`      --${f.flag}${f.arg ? ` <${f.arg}>` : ''}`, `${f.help} (default: ${defaults[f.flag] ?? f.default})`]);
-  const width = Math.max(...rows.map(([l]) => l.length)) + 2;
+export function loaderFlagsHelp(defaults: { workers: string } & Partial<Record<string, string>>, omit: readonly string[] = [], column = 36): string {
+  const rows = FLAGS.filter((f) => !omit.includes(f.flag)).map((f) => [`      --${f.flag}${f.arg ? ` <${f.arg}>` : ''}`, `${f.help} (default: ${defaults[f.flag] ?? f.default})`]);
+  const width = Math.max(column, ...rows.map(([l]) => l.length + 2));
   return rows.map(([l, r]) => `${l.padEnd(width)}${r}`).join('\n');
 }
 
