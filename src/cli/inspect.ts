@@ -120,7 +120,7 @@ export const inspectCommand: Command = {
       const tokenizer = loadTokenizer((values.tokenizer as string | undefined) ?? (m.name === BUILTIN_TOKENIZER ? BUILTIN_TOKENIZER : m.source));
       const rows = Math.min(batch.shape[0], rowsWanted);
       const render = { maskId: store.specials.mask, ignoreIndex: -100, colour };
-      const out = [`${store.prefix} · epoch ${epoch} · batch ${batchIndex} · ${batch.shape[0]} × ${batch.shape[1]}${rows < batch.shape[0] ? ` · first ${rows} rows` : ''}`];
+      const out = [`${store.prefix} · epoch ${epoch} · batch ${batchIndex} · ${batch.shape[0]} × ${batch.shape[1]}${rows < batch.shape[0] ? ` · ${rows} of ${batch.shape[0]} rows shown` : ''}`];
       if (colour) out.push(legend());
       for (let r = 0; r < rows; r++) out.push(renderRow(batch, r, tokenizer, render));
       process.stdout.write(`${out.join('\n')}\n`);
