@@ -36,6 +36,15 @@ function visible(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
 }
 
+/**
+ * One selected id alone. A byte-level BPE piece holding part of a UTF-8 character decodes to
+ * `�`; its id is appended (`�#1755`) so that kept and replaced pieces stay distinguishable.
+ */
+function piece(tokenizer: Decoder, id: number): string {
+  const text = tokenizer.decode([id]);
+  return text.includes('\uFFFD') ? `${text}#${id}` : text;
+}
+
 /** The change made at a selected position. */
 export function changeOf(input: number, label: number, maskId: number): Change {
   return input === maskId ? 'mask' : input === label ? 'kept' : 'random';
@@ -62,7 +71,7 @@ export function renderSpan(batch: Batch, row: number, from: number, to: number, 
     if (label === o.ignoreIndex) continue;
     flush(p);
     const input = batch.inputIds[base + p];
-    out += selected(tokenizer.decode([label]), tokenizer.decode([input]), changeOf(input, label, o.maskId), o.colour);
+    out += selected(piece(tokenizer, label), piece(tokenizer, input), changeOf(input, label, o.maskId), o.colour);
     runStart = p + 1;
   }
   flush(to);
