@@ -4,9 +4,8 @@ import type { Batch } from '../batch.js';
 import { createLoader } from '../loader/loader.js';
 import type { LoaderOptions } from '../loader/options.js';
 import { createSampler } from '../sampler/index.js';
-import type { OpenedStore } from '../store/reader.js';
-import { openStore } from '../store/reader.js';
-import { BUILTIN_TOKENIZER } from '../tokenizer/types.js';
+import { openStore, type OpenedStore } from '../store/reader.js';
+import { BUILTIN_TOKENIZER, type Tokenizer } from '../tokenizer/types.js';
 import { loadTokenizer } from '../tokenizer/load.js';
 import { UsageError, type Command } from './command.js';
 import { flagError, loaderFlags, loaderFlagsHelp, toLoaderOptions } from './loader-options.js';
@@ -27,7 +26,8 @@ Options:
       --json                        print the raw batch (input_ids, attention_mask, labels, ...) as JSON
       --color <when>                auto, always or never (default: auto, colour on a terminal
                                     unless NO_COLOR is set)
-      --tokenizer <spec>            roberta-gpt2 or a tokenizer.json path (default: the store's)
+      --tokenizer <file>            the tokenizer.json of a store ingested with one (required
+                                    then; checked against the store's sha256); default: built in
   -h, --help                        show this help
 
 Loader options (as for export and train):
@@ -75,6 +75,23 @@ async function loadBatch(store: OpenedStore, options: LoaderOptions, batchIndex:
   }
 }
 
+/**
+ * The store's tokenizer: the built-in one by name; a Hugging Face one only from `--tokenizer`
+ * (the manifest records its file name, not where it lives), checked against the manifest.
+ */
+function storeTokenizer(store: OpenedStore, spec: string | undefined): Tokenizer {
+  const want = store.manifest.tokenizer;
+  if (spec === undefined && want.name !== BUILTIN_TOKENIZER) {
+    throw new UsageError(`${store.prefix} was tokenized with ${want.source}; pass its path with --tokenizer <tokenizer.json>`);
+  }
+  const tokenizer = loadTokenizer(spec ?? BUILTIN_TOKENIZER);
+  const got = tokenizer.identity;
+  if (got.name !== want.name || got.sha256 !== want.sha256 || got.vocabSize !== want.vocabSize) {
+    throw new UsageError(`--tokenizer ${spec} is not the tokenizer of ${store.prefix} (${want.source}${want.sha256 ? `, sha256 ${want.sha256}` : ''})`);
+  }
+  return tokenizer;
+}
+
 export const inspectCommand: Command = {
   summary: 'print one masked batch decoded to text, masked positions highlighted',
   usage,
@@ -116,8 +133,7 @@ export const inspectCommand: Command = {
         process.stdout.write(`${batchJson(batch, { epoch, batchIndex })}\n`);
         return 0;
       }
-      const m = store.manifest.tokenizer;
-      const tokenizer = loadTokenizer((values.tokenizer as string | undefined) ?? (m.name === BUILTIN_TOKENIZER ? BUILTIN_TOKENIZER : m.source));
+      const tokenizer = storeTokenizer(store, values.tokenizer as string | undefined);
       const rows = Math.min(batch.shape[0], rowsWanted);
       const render = { maskId: store.specials.mask, ignoreIndex: -100, colour };
       const out = [`${store.prefix} · epoch ${epoch} · batch ${batchIndex} · ${batch.shape[0]} × ${batch.shape[1]}${rows < batch.shape[0] ? ` · ${rows} of ${batch.shape[0]} rows shown` : ''}`];

@@ -50,10 +50,15 @@ export function changeOf(input: number, label: number, maskId: number): Change {
   return input === maskId ? 'mask' : input === label ? 'kept' : 'random';
 }
 
+/** A piece made only of spaces, shown as `␣` so a selected space is never an empty bracket side. */
+function spaces(text: string): string {
+  return /^ +$/.test(text) ? text.replace(/ /g, '␣') : text;
+}
+
 function selected(orig: string, now: string, change: Change, colour: boolean): string {
-  const lead = /^\s*/.exec(orig)![0];
-  const a = visible(orig.slice(lead.length));
-  const b = visible(now.trim());
+  const lead = /^ +(?=[^ ])/.exec(orig)?.[0] ?? '';
+  const a = visible(spaces(orig.slice(lead.length)));
+  const b = visible(spaces(now).trim());
   return colour ? `${lead}${COLOURS[change]}${a}${DIM}→${RESET}${COLOURS[change]}${b}${RESET}` : `${lead}[${a}→${b}]`;
 }
 
