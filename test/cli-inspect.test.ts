@@ -1,8 +1,10 @@
 // `maskpack inspect`: the printed batch is the library's batch, every selected position visible.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { cli, fixture, libraryBatches } from './cli-fixture.js';
+import { tinyTokenizerJson } from './helpers/tokenizer-json.js';
 
 const dir = fixture();
 const prefix = path.join(dir, 's');
@@ -100,4 +102,22 @@ test('--help documents every loader flag with its default', () => {
   const e = cli(dir, ['export', '--help']);
   assert.match(e.stdout, /--workers <N> .*\(default: the number of cores, \d+ here\)$/m);
   assert.doesNotMatch(e.stdout, /^ {6}--pad /m, 'export refuses --pad, so does not offer it');
+});
+
+test('a store ingested with a tokenizer.json needs that file, and only that file, to be decoded', () => {
+  fs.writeFileSync(path.join(dir, 'tok.json'), JSON.stringify(tinyTokenizerJson()));
+  fs.writeFileSync(path.join(dir, 'hf.txt'), 'the cat sat.\nthe cat ran.\n\nthe end. the cat.\n');
+  const ingest = cli(dir, ['ingest', 'hf.txt', '--input-format', 'lines', '--out', 'hf', '--tokenizer', 'tok.json', '--workers', '1']);
+  assert.equal(ingest.status, 0, ingest.stderr);
+  const args = ['inspect', 'hf', '--seq-len', '16', '--batch', '2', '--mask-prob', '0.5'];
+  const without = cli(dir, args);
+  assert.equal(without.status, 2);
+  assert.match(without.stderr, /tok\.json.*--tokenizer/);
+  const r = cli(dir, [...args, '--tokenizer', 'tok.json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^ {2}<s>.*cat.*<\/s>$/m);
+  assert.ok([...r.stdout.matchAll(BRACKET)].length > 0);
+  const wrong = cli(dir, ['inspect', 's', '--tokenizer', 'tok.json']);
+  assert.equal(wrong.status, 2);
+  assert.match(wrong.stderr, /--tokenizer tok\.json is not the tokenizer of s/);
 });
