@@ -63,11 +63,27 @@ for (const format of ['full-sentences', 'segment-pair'] as const) {
   });
 }
 
+test('options.json, the completeness marker, is written last; a rerun removes the old one first', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'maskpack-export-'));
+  try {
+    const summary = await exportBatches(store, out, { seqLen: 64, batchSize: 4, workers: 0 });
+    assert.ok(summary.epochs[0].tokens > 0 && summary.epochs[0].tokens < summary.tokens, 'real tokens exclude padding');
+    assert.ok(existsSync(join(out, 'options.json')));
+    await assert.rejects(exportBatches(store, out, { seqLen: 64, batchSize: 4, workers: 1, epochs: 2, testFault: { batchIndex: 2, kind: 'throw' } }));
+    assert.ok(!existsSync(join(out, 'options.json')), 'the earlier marker does not bless a failed rerun');
+    await assert.rejects(exportBatches(store, join(out, 'never'), { seqLen: 3 }), /seqLen/);
+    assert.ok(!existsSync(join(out, 'never')), 'bad options are refused before anything is written');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
 test('a failed export leaves no file that looks complete', async () => {
   const out = mkdtempSync(join(tmpdir(), 'maskpack-export-'));
   try {
     await assert.rejects(exportBatches(store, out, { seqLen: 64, batchSize: 4, workers: 1, testFault: { batchIndex: 3, kind: 'throw' } }), /batch 3 of epoch 0/);
     assert.deepEqual(readdirSync(join(out, 'epoch-0')), []);
+    assert.ok(!existsSync(join(out, 'options.json')), 'no completeness marker');
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -5,13 +5,17 @@
  */
 import { MaskpackError } from '../errors.js';
 import { UsageError, type Command } from './command.js';
+import { exportCommand } from './export.js';
 import { ingestCommand } from './ingest.js';
+import { inspectCommand } from './inspect.js';
 import { mergeCommand } from './merge.js';
 import { statsCommand } from './stats.js';
 
 const COMMANDS: Record<string, Command> = {
   ingest: ingestCommand,
   merge: mergeCommand,
+  inspect: inspectCommand,
+  export: exportCommand,
   stats: statsCommand,
 };
 

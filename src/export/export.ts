@@ -11,30 +11,49 @@
  *
  * Rows are padded to `seqLen` so batches concatenate. Files are written under temporary names
  * and renamed when their epoch is complete; a failed export removes its temporaries.
+ *
+ * Completeness: `options.json` is the marker. An export removes any earlier `options.json` and
+ * the files it is about to write before it starts, and writes `options.json` last, atomically
+ * (temporary name, then rename), once every epoch is in place. A folder without `options.json`
+ * is an unfinished or failed export, whatever epoch folders it holds.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLoader } from '../loader/loader.js';
-import type { LoaderOptions } from '../loader/options.js';
+import { resolveLoaderOptions, type LoaderOptions } from '../loader/options.js';
+import { resolveSamplerOptions } from '../sampler/options.js';
 import type { TokenStore } from '../store/types.js';
 import { NpyWriter } from './npy.js';
 
 export interface ExportSummary {
-  epochs: { epoch: number; rows: number; batches: number; dir: string }[];
+  /** Per epoch: rows, batches, real (non-padding) tokens and the folder. */
+  epochs: { epoch: number; rows: number; batches: number; tokens: number; dir: string }[];
+  /** Positions written over all epochs: rows × seqLen, padding included. */
   tokens: number;
 }
 
-/** Exports `epochs` epochs (default 1) starting at `options.epoch` to `outDir`. */
-export async function exportBatches(store: TokenStore, outDir: string, options: LoaderOptions = {}, onBatch?: (rows: number) => void): Promise<ExportSummary> {
+const FILES = ['input_ids', 'attention_mask', 'labels', 'token_type_ids', 'next_sentence_label', 'batch_offsets'];
+
+/**
+ * Exports `epochs` epochs (default 1) starting at `options.epoch` to `outDir`. Options are
+ * validated before anything is written; `onBatch` is called with each batch's rows and epoch.
+ * Rejects (TypeError / RangeError for options, MaskpackError for a failed batch) leaving no
+ * `options.json`.
+ */
+export async function exportBatches(store: TokenStore, outDir: string, options: LoaderOptions = {}, onBatch?: (rows: number, epoch: number) => void): Promise<ExportSummary> {
+  const checked = resolveLoaderOptions(store, { ...options, pad: 'max' });
+  resolveSamplerOptions(checked.sampler, store.prefix);
   const epochs = options.epochs ?? 1;
   const first = options.epoch ?? 0;
   const seqLen = options.seqLen ?? 512;
+  const marker = join(outDir, 'options.json');
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'options.json'), JSON.stringify({ ...options, pad: 'max', epochs, maskpack: 'export-v1' }, null, 2) + '\n');
+  rmSync(marker, { force: true });
   const summary: ExportSummary = { epochs: [], tokens: 0 };
   for (let epoch = first; epoch < first + epochs; epoch++) {
     const dir = join(outDir, `epoch-${epoch}`);
     mkdirSync(dir, { recursive: true });
+    for (const name of FILES) rmSync(join(dir, `${name}.npy`), { force: true });
     const loader = createLoader(store, { ...options, pad: 'max', epoch, epochs: 1 });
     const pair = (options.format ?? 'full-sentences').endsWith('pair');
     const names = ['input_ids', 'attention_mask', 'labels', ...(pair ? ['token_type_ids'] : [])];
@@ -42,6 +61,7 @@ export async function exportBatches(store: TokenStore, outDir: string, options: 
     const nsp = pair ? new NpyWriter(join(dir, 'next_sentence_label.npy'), []) : undefined;
     const offsets: number[] = [];
     let rows = 0;
+    let tokens = 0;
     try {
       for await (const batch of loader) {
         offsets.push(rows);
@@ -54,7 +74,8 @@ export async function exportBatches(store: TokenStore, outDir: string, options: 
         }
         rows += batch.shape[0];
         summary.tokens += batch.shape[0] * batch.shape[1];
-        onBatch?.(batch.shape[0]);
+        for (const m of batch.attentionMask) tokens += m;
+        onBatch?.(batch.shape[0], epoch);
       }
       const offsetsWriter = new NpyWriter(join(dir, 'batch_offsets.npy'), []);
       writers.set('batch_offsets', offsetsWriter);
@@ -68,7 +89,10 @@ export async function exportBatches(store: TokenStore, outDir: string, options: 
     } finally {
       await loader.close();
     }
-    summary.epochs.push({ epoch, rows, batches: offsets.length, dir });
+    summary.epochs.push({ epoch, rows, batches: offsets.length, tokens, dir });
   }
+  const tmp = `${marker}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify({ ...options, pad: 'max', epochs, maskpack: 'export-v1' }, null, 2) + '\n');
+  renameSync(tmp, marker);
   return summary;
 }

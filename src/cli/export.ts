@@ -1,0 +1,106 @@
+/** `maskpack export <prefix> --out DIR`: masked batches as numpy `.npy` files, one folder per epoch. */
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { exportBatches, type ExportSummary } from '../export/export.js';
+import { openStore } from '../store/reader.js';
+import { UsageError, type Command } from './command.js';
+import { flagError, loaderFlags, loaderFlagsHelp, toLoaderOptions } from './loader-options.js';
+
+const usage = `Usage: maskpack export <prefix> --out DIR [options]
+
+Write the loader's masked batches as numpy .npy files (int32, loadable by numpy.load and
+PyTorch), one folder per epoch:
+
+  DIR/epoch-<e>/input_ids.npy, attention_mask.npy, labels.npy    (rows, seq-len)
+               token_type_ids.npy (rows, seq-len), next_sentence_label.npy (rows,)   pair formats
+               batch_offsets.npy (batches,): the first row of each batch
+  DIR/options.json   the export's options; written last, so it marks a complete export
+
+Rows are always padded to --seq-len (so --pad and --pad-to-multiple-of are not accepted).
+A failed or interrupted export leaves no options.json; an export into a folder that holds
+one removes it first.
+
+Options:
+  -o, --out <DIR>                   output folder (required)
+      --epochs <E>                  epochs to export, from --epoch (default: 1)
+      --json                        print the summary as JSON
+  -h, --help                        show this help
+
+Loader options (as for inspect and train):
+${loaderFlagsHelp({ workers: `the number of cores, ${availableParallelism()} here` }, ['pad', 'pad-to-multiple-of'])}
+
+Exit status: 0 on success, 1 when the store cannot be read or the export fails (no options.json
+is left), 2 on usage errors.`;
+
+/** A redrawn progress line on a terminal; nothing otherwise. */
+function progress(stream: NodeJS.WriteStream): { batch(rows: number, epoch: number): void; done(): void } {
+  if (!stream.isTTY) return { batch() {}, done() {} };
+  const start = Date.now();
+  let last = 0;
+  let rows = 0;
+  let batches = 0;
+  let current = -1;
+  return {
+    batch(n, epoch) {
+      if (epoch !== current) [current, rows, batches] = [epoch, 0, 0];
+      rows += n;
+      batches++;
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      stream.write(`\r\x1b[2Kepoch ${epoch}: ${batches} batches, ${rows} rows · ${((now - start) / 1000).toFixed(1)} s`);
+    },
+    done() {
+      if (last) stream.write('\r\x1b[2K');
+      last = 0;
+    },
+  };
+}
+
+function summaryLines(s: ExportSummary): string {
+  return s.epochs.map((e) => `${e.dir}: ${e.rows} rows, ${e.batches} batches, ${e.tokens} tokens`).join('\n');
+}
+
+export const exportCommand: Command = {
+  summary: 'write masked batches as numpy .npy files, one folder per epoch',
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        ...loaderFlags,
+        out: { type: 'string', short: 'o' },
+        epochs: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new UsageError(`expected one store prefix, got ${positionals.length}`);
+    const out = values.out as string | undefined;
+    if (!out) throw new UsageError('--out <DIR> is required');
+    for (const flag of ['pad', 'pad-to-multiple-of']) {
+      if ((values as Record<string, unknown>)[flag] !== undefined) throw new UsageError(`--${flag} is not accepted: export always pads rows to --seq-len`);
+    }
+    const epochsText = values.epochs as string | undefined;
+    if (epochsText !== undefined && !/^[1-9]\d*$/.test(epochsText)) throw new UsageError(`--epochs must be a positive integer, got ${JSON.stringify(epochsText)}`);
+    const options = toLoaderOptions(values, epochsText === undefined ? {} : { epochs: Number(epochsText) });
+    const store = openStore(positionals[0]);
+    const bar = progress(process.stderr);
+    try {
+      const summary = await exportBatches(store, out, options, (rows, epoch) => bar.batch(rows, epoch)).catch((err: unknown) => {
+        throw flagError(err);
+      });
+      bar.done();
+      process.stdout.write(values.json ? `${JSON.stringify({ out, ...summary })}\n` : `${summaryLines(summary)}\n`);
+      return 0;
+    } finally {
+      bar.done();
+      store.close();
+    }
+  },
+};

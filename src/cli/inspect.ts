@@ -1,0 +1,148 @@
+/** `maskpack inspect <prefix>`: one masked batch, decoded, with every selected position visible. */
+import { parseArgs } from 'node:util';
+import type { Batch } from '../batch.js';
+import { createLoader } from '../loader/loader.js';
+import type { LoaderOptions } from '../loader/options.js';
+import { createSampler } from '../sampler/index.js';
+import { openStore, type OpenedStore } from '../store/reader.js';
+import { BUILTIN_TOKENIZER, type Tokenizer } from '../tokenizer/types.js';
+import { loadTokenizer } from '../tokenizer/load.js';
+import { UsageError, type Command } from './command.js';
+import { flagError, loaderFlags, loaderFlagsHelp, toLoaderOptions } from './loader-options.js';
+import { legend, renderRow } from './render.js';
+
+const usage = `Usage: maskpack inspect <prefix> [options]
+
+Print one masked batch of a token store decoded to text, exactly as the loader builds it for
+training. Every position selected for prediction shows its original token and what replaced it:
+on a terminal in colour (<mask> red, random token yellow, kept green), otherwise bracketed as
+[orig→new], e.g. [ fox→<mask>], [ fox→ dog], [ fox→ fox]. Each row shows its index, sample id,
+real length and number of selected positions; pair formats also show next_sentence_label and
+segments A and B (by token type) on separate lines.
+
+Options:
+      --batch-index <I>             which batch of the epoch (default: 0)
+      --rows <R>                    print only the first R rows (default: the whole batch)
+      --json                        print the raw batch (input_ids, attention_mask, labels, ...) as JSON
+      --color <when>                auto, always or never (default: auto, colour on a terminal
+                                    unless NO_COLOR is set)
+      --tokenizer <file>            the tokenizer.json of a store ingested with one (required
+                                    then; checked against the store's sha256); default: built in
+  -h, --help                        show this help
+
+Loader options (as for export and train):
+${loaderFlagsHelp({ workers: '0' })}
+
+Exit status: 0 on success, 1 when the store cannot be read, 2 on usage errors.`;
+
+/** The JSON form of a batch: snake_case names as in the exported files, rows as arrays. */
+function batchJson(batch: Batch, where: { epoch: number; batchIndex: number }): string {
+  const [B, L] = batch.shape;
+  const rows = (a: Int32Array): number[][] => Array.from({ length: B }, (_, r) => [...a.subarray(r * L, (r + 1) * L)]);
+  return JSON.stringify({
+    epoch: where.epoch,
+    batch_index: where.batchIndex,
+    shape: [B, L],
+    sample_ids: [...batch.sampleIds],
+    input_ids: rows(batch.inputIds),
+    attention_mask: rows(batch.attentionMask),
+    labels: rows(batch.labels),
+    ...(batch.tokenTypeIds ? { token_type_ids: rows(batch.tokenTypeIds) } : {}),
+    ...(batch.nextSentenceLabel ? { next_sentence_label: [...batch.nextSentenceLabel] } : {}),
+  });
+}
+
+function count(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+/** The batch `batchIndex` of the loader's first epoch, built through the loader itself. */
+async function loadBatch(store: OpenedStore, options: LoaderOptions, batchIndex: number): Promise<Batch> {
+  const { format, seqLen, template, seed, epoch, batchSize, batchBy, tokenBudget, countPadding, pad, padToMultipleOf, dropLast, rank, worldSize } = options;
+  const sampler = createSampler(store, { format, seqLen, template, seed, epoch, batchSize, batchBy, tokenBudget, countPadding, pad, padToMultipleOf, dropLast, rank, worldSize });
+  const start = sampler.state();
+  const total = sampler.numBatches(start.epoch);
+  if (batchIndex >= total) throw new UsageError(`--batch-index must be less than ${total} (the batches of epoch ${start.epoch}), got ${batchIndex}`);
+  const loader = createLoader(store, { ...options, epochs: 1, prefetch: 1, resume: { ...start, batchIndex } });
+  try {
+    const { value, done } = await loader.next();
+    if (done) throw new UsageError(`epoch ${start.epoch} has no batch ${batchIndex}`);
+    return value;
+  } finally {
+    await loader.close();
+  }
+}
+
+/**
+ * The store's tokenizer: the built-in one by name; a Hugging Face one only from `--tokenizer`
+ * (the manifest records its file name, not where it lives), checked against the manifest.
+ */
+function storeTokenizer(store: OpenedStore, spec: string | undefined): Tokenizer {
+  const want = store.manifest.tokenizer;
+  if (spec === undefined && want.name !== BUILTIN_TOKENIZER) {
+    throw new UsageError(`${store.prefix} was tokenized with ${want.source}; pass its path with --tokenizer <tokenizer.json>`);
+  }
+  const tokenizer = loadTokenizer(spec ?? BUILTIN_TOKENIZER);
+  const got = tokenizer.identity;
+  if (got.name !== want.name || got.sha256 !== want.sha256 || got.vocabSize !== want.vocabSize) {
+    throw new UsageError(`--tokenizer ${spec} is not the tokenizer of ${store.prefix} (${want.source}${want.sha256 ? `, sha256 ${want.sha256}` : ''})`);
+  }
+  return tokenizer;
+}
+
+export const inspectCommand: Command = {
+  summary: 'print one masked batch decoded to text, masked positions highlighted',
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        ...loaderFlags,
+        'batch-index': { type: 'string' },
+        rows: { type: 'string' },
+        json: { type: 'boolean' },
+        color: { type: 'string' },
+        tokenizer: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new UsageError(`expected one store prefix, got ${positionals.length}`);
+    const options = toLoaderOptions(values, { workers: 0 });
+    const batchIndex = count('batch-index', values['batch-index'] as string | undefined, 0, 0);
+    const rowsWanted = count('rows', values.rows as string | undefined, Infinity, 1);
+    const colorWhen = (values.color as string | undefined) ?? 'auto';
+    if (!['auto', 'always', 'never'].includes(colorWhen)) throw new UsageError(`--color must be one of auto, always, never, got ${JSON.stringify(colorWhen)}`);
+    const colour = colorWhen === 'always' || (colorWhen === 'auto' && process.stdout.isTTY === true && !process.env.NO_COLOR);
+    const store = openStore(positionals[0]);
+    try {
+      let batch: Batch;
+      try {
+        batch = await loadBatch(store, options, batchIndex);
+      } catch (err) {
+        throw flagError(err);
+      }
+      const epoch = options.epoch ?? 0;
+      if (values.json) {
+        process.stdout.write(`${batchJson(batch, { epoch, batchIndex })}\n`);
+        return 0;
+      }
+      const tokenizer = storeTokenizer(store, values.tokenizer as string | undefined);
+      const rows = Math.min(batch.shape[0], rowsWanted);
+      const render = { maskId: store.specials.mask, ignoreIndex: -100, colour };
+      const out = [`${store.prefix} · epoch ${epoch} · batch ${batchIndex} · ${batch.shape[0]} × ${batch.shape[1]}${rows < batch.shape[0] ? ` · ${rows} of ${batch.shape[0]} rows shown` : ''}`];
+      if (colour) out.push(legend());
+      for (let r = 0; r < rows; r++) out.push(renderRow(batch, r, tokenizer, render));
+      process.stdout.write(`${out.join('\n')}\n`);
+      return 0;
+    } finally {
+      store.close();
+    }
+  },
+};

@@ -1,0 +1,116 @@
+/**
+ * The command-line flags of every loader-backed command (`inspect`, `export`, `train`): one table
+ * from which the `parseArgs` spec, the `--help` text and the mapping to {@link LoaderOptions} are
+ * all derived, so a flag cannot exist without its documentation or its conversion.
+ *
+ * Values are parsed strictly here (a malformed number is a {@link UsageError} naming the flag);
+ * ranges are checked once by the library, and {@link flagError} renames `options.x` in its
+ * messages to the flag the user typed.
+ */
+import type { ParseArgsConfig } from 'node:util';
+import { FORMAT_NAMES } from '../formats/index.js';
+import type { LoaderOptions } from '../loader/options.js';
+import { UsageError } from './command.js';
+
+type Kind = 'int' | 'number' | 'boolean' | readonly string[];
+
+interface FlagDef {
+  readonly flag: string;
+  readonly option: keyof LoaderOptions;
+  readonly kind: Kind;
+  readonly arg?: string;
+  readonly default: string;
+  readonly help: string;
+}
+
+/** Every loader flag, in `--help` order. */
+const FLAGS: readonly FlagDef[] = [
+  { flag: 'format', option: 'format', kind: FORMAT_NAMES, arg: 'F', default: 'full-sentences', help: 'input format: full-sentences, doc-sentences, segment-pair, sentence-pair' },
+  { flag: 'seq-len', option: 'seqLen', kind: 'int', arg: 'N', default: '512', help: 'maximum row length, special tokens included' },
+  { flag: 'template', option: 'template', kind: ['roberta', 'bert'], arg: 'T', default: 'roberta', help: 'special-token template: roberta (<s> A </s></s> B </s>) or bert' },
+  { flag: 'batch', option: 'batchSize', kind: 'int', arg: 'B', default: '32', help: 'global sequences per batch (and the base of the token budget)' },
+  { flag: 'batch-by', option: 'batchBy', kind: ['count', 'tokens'], arg: 'BY', default: 'tokens for doc-sentences and sentence-pair, count otherwise', help: 'form batches by a number of rows or by a token budget' },
+  { flag: 'token-budget', option: 'tokenBudget', kind: 'int', arg: 'N', default: 'batch × seq-len', help: 'global tokens per batch with --batch-by tokens' },
+  { flag: 'count-padding', option: 'countPadding', kind: 'boolean', default: 'off', help: 'token budgets count padded tokens instead of real ones' },
+  { flag: 'pad', option: 'pad', kind: ['longest', 'multiple', 'max'], arg: 'P', default: 'multiple', help: 'batch width: the longest row, that rounded up to --pad-to-multiple-of, or seq-len' },
+  { flag: 'pad-to-multiple-of', option: 'padToMultipleOf', kind: 'int', arg: 'N', default: '8', help: 'rounding of the batch width with --pad multiple' },
+  { flag: 'drop-last', option: 'dropLast', kind: 'boolean', default: 'off', help: "drop the epoch's last batch when it is incomplete" },
+  { flag: 'seed', option: 'seed', kind: 'int', arg: 'S', default: '0', help: 'seed of every random decision (order, pairs, masks), in [0, 2^32)' },
+  { flag: 'epoch', option: 'epoch', kind: 'int', arg: 'E', default: '0', help: 'epoch (the first one, for commands that run several)' },
+  { flag: 'rank', option: 'rank', kind: 'int', arg: 'R', default: '0', help: "this process's share of every global batch" },
+  { flag: 'world-size', option: 'worldSize', kind: 'int', arg: 'W', default: '1', help: 'number of ranks sharing every global batch' },
+  { flag: 'mask-prob', option: 'maskProb', kind: 'number', arg: 'P', default: '0.15', help: 'share of eligible tokens (or words) selected for prediction' },
+  { flag: 'mask-replace-prob', option: 'maskReplaceProb', kind: 'number', arg: 'P', default: '0.8', help: 'share of selected positions replaced by <mask>' },
+  { flag: 'random-replace-prob', option: 'randomReplaceProb', kind: 'number', arg: 'P', default: '0.1', help: 'share of selected positions replaced by a random token (the rest are kept)' },
+  { flag: 'selection', option: 'selection', kind: ['bernoulli', 'exact'], arg: 'S', default: 'bernoulli', help: 'each token independently (bernoulli) or round(p × eligible) per row (exact)' },
+  { flag: 'whole-word-mask', option: 'wholeWordMask', kind: 'boolean', default: 'off', help: 'select whole words (needs a store with word starts)' },
+  { flag: 'dupe-factor', option: 'dupeFactor', kind: 'int', arg: 'K', default: 'dynamic masking', help: 'static masking: epoch e reuses the masks of epoch e mod K' },
+  { flag: 'workers', option: 'workers', kind: 'int', arg: 'N', default: '', help: 'collate threads; 0 builds batches in the main thread' },
+  { flag: 'prefetch', option: 'prefetch', kind: 'int', arg: 'N', default: '2 × workers, 1 with no workers', help: 'batches in flight' },
+];
+
+/** Names of the loader flags, without `--`. */
+export type LoaderFlag = (typeof FLAGS)[number]['flag'];
+
+/** The `parseArgs` option spec of the loader flags (all strings or booleans); merge it into a command's own options. */
+export const loaderFlags: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(
+  FLAGS.map((f) => [f.flag, { type: f.kind === 'boolean' ? 'boolean' : 'string' }]),
+);
+
+/**
+ * The `--help` lines of the loader flags, each with its default, in a column that starts at
+ * `column` (to line up with a command's own options). `defaults` overrides the shown default of
+ * flags whose default depends on the command (at least `workers`); `omit` leaves flags out of
+ * the help of a command that refuses them.
+ */
+export function loaderFlagsHelp(defaults: { workers: string } & Partial<Record<string, string>>, omit: readonly string[] = [], column = 36): string {
+  const rows = FLAGS.filter((f) => !omit.includes(f.flag)).map((f) => [`      --${f.flag}${f.arg ? ` <${f.arg}>` : ''}`, `${f.help} (default: ${defaults[f.flag] ?? f.default})`]);
+  const width = Math.max(column, ...rows.map(([l]) => l.length + 2));
+  return rows.map(([l, r]) => `${l.padEnd(width)}${r}`).join('\n');
+}
+
+const INT = /^[+-]?\d+$/;
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+function convert(f: FlagDef, raw: string | boolean): string | number | boolean {
+  if (f.kind === 'boolean') return raw;
+  const value = raw as string;
+  if (f.kind === 'int') {
+    if (!INT.test(value) || !Number.isSafeInteger(Number(value))) throw new UsageError(`--${f.flag} must be an integer, got ${JSON.stringify(value)}`);
+    return Number(value);
+  }
+  if (f.kind === 'number') {
+    if (!NUMBER.test(value)) throw new UsageError(`--${f.flag} must be a number, got ${JSON.stringify(value)}`);
+    return Number(value);
+  }
+  if (!f.kind.includes(value)) throw new UsageError(`--${f.flag} must be one of ${f.kind.join(', ')}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/**
+ * The {@link LoaderOptions} of parsed flag `values` (only the flags given; the library supplies
+ * the defaults, except those in `defaults`, e.g. a command's own default for `workers`).
+ * @throws UsageError for a malformed value, naming the flag and the value.
+ */
+export function toLoaderOptions(values: Record<string, string | boolean | (string | boolean)[] | undefined>, defaults: LoaderOptions = {}): LoaderOptions {
+  const options: Record<string, unknown> = { ...defaults };
+  for (const f of FLAGS) {
+    const raw = values[f.flag];
+    if (raw === undefined) continue;
+    if (Array.isArray(raw)) throw new UsageError(`--${f.flag} was given more than once`);
+    options[f.option] = convert(f, raw);
+  }
+  return options as LoaderOptions;
+}
+
+/**
+ * `err` with the library's option names (`options.maskProb`) replaced by their flags
+ * (`--mask-prob`), as a {@link UsageError} when it is an option error (TypeError / RangeError);
+ * any other error is returned unchanged.
+ */
+export function flagError(err: unknown): unknown {
+  if (!(err instanceof TypeError || err instanceof RangeError)) return err;
+  let message = err.message;
+  for (const f of FLAGS) message = message.replace(new RegExp(`\\boptions\\.${f.option}\\b`, 'g'), `--${f.flag}`);
+  return new UsageError(message, { cause: err });
+}

@@ -1,0 +1,124 @@
+/**
+ * Rendering a masked batch as text for `maskpack inspect`: every selected position shows its
+ * original token and what the model sees instead.
+ *
+ *   plain:  "The[ quick→<mask>] brown[ fox→ dog] jumps[ over→ over]"
+ *   colour: the same pieces without brackets, `<mask>` red, random yellow, kept green
+ *
+ * Runs of unmasked tokens are decoded together (byte-level BPE pieces may split a UTF-8
+ * character); each selected token is decoded alone.
+ */
+import type { Batch } from '../batch.js';
+
+/** What `inspect` needs of a tokenizer. */
+export interface Decoder {
+  decode(ids: ArrayLike<number>): string;
+}
+
+export interface RenderOptions {
+  /** The `<mask>` id. */
+  readonly maskId: number;
+  /** Label of positions that are not selected (default -100). */
+  readonly ignoreIndex: number;
+  /** ANSI colours instead of brackets. */
+  readonly colour: boolean;
+}
+
+/** How a selected position was changed. */
+export type Change = 'mask' | 'random' | 'kept';
+
+const COLOURS: Record<Change, string> = { mask: '\x1b[1;97;41m', random: '\x1b[1;30;43m', kept: '\x1b[1;30;42m' };
+const DIM = '\x1b[2m';
+const RESET = '\x1b[0m';
+
+/** Control characters (C0, DEL, C1) shown escaped, so corpus text cannot drive the terminal or break rows. */
+function visible(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
+/**
+ * One selected id alone. A byte-level BPE piece holding part of a UTF-8 character decodes to
+ * `�`; its id is appended (`�#1755`) so that kept and replaced pieces stay distinguishable.
+ */
+function piece(tokenizer: Decoder, id: number): string {
+  const text = tokenizer.decode([id]);
+  return text.includes('\uFFFD') ? `${text}#${id}` : text;
+}
+
+/** The change made at a selected position. */
+export function changeOf(input: number, label: number, maskId: number): Change {
+  return input === maskId ? 'mask' : input === label ? 'kept' : 'random';
+}
+
+/** A piece made only of spaces, shown as `␣` so a selected space is never an empty bracket side. */
+function spaces(text: string): string {
+  return /^ +$/.test(text) ? text.replace(/ /g, '␣') : text;
+}
+
+function selected(orig: string, now: string, change: Change, colour: boolean): string {
+  const lead = /^ +(?=[^ ])/.exec(orig)?.[0] ?? '';
+  const a = visible(spaces(orig.slice(lead.length)));
+  const b = visible(spaces(now).trim());
+  return colour ? `${lead}${COLOURS[change]}${a}${DIM}→${RESET}${COLOURS[change]}${b}${RESET}` : `${lead}[${a}→${b}]`;
+}
+
+/** Positions `[from, to)` of one row, as text. */
+export function renderSpan(batch: Batch, row: number, from: number, to: number, tokenizer: Decoder, o: RenderOptions): string {
+  const L = batch.shape[1];
+  const base = row * L;
+  let out = '';
+  let runStart = from;
+  const flush = (end: number): void => {
+    if (end > runStart) out += visible(tokenizer.decode(batch.inputIds.subarray(base + runStart, base + end)));
+  };
+  for (let p = from; p < to; p++) {
+    const label = batch.labels[base + p];
+    if (label === o.ignoreIndex) continue;
+    flush(p);
+    const input = batch.inputIds[base + p];
+    out += selected(piece(tokenizer, label), piece(tokenizer, input), changeOf(input, label, o.maskId), o.colour);
+    runStart = p + 1;
+  }
+  flush(to);
+  return out;
+}
+
+/** Real (non-padding) tokens of a row. */
+export function realLength(batch: Batch, row: number): number {
+  const L = batch.shape[1];
+  let n = 0;
+  for (let p = 0; p < L; p++) n += batch.attentionMask[row * L + p];
+  return n;
+}
+
+/**
+ * One row: a header (row, sample id, real length, selected positions, NSP label of pair
+ * formats), then its text; pair rows print segment A and segment B (by token type) on their
+ * own lines.
+ */
+export function renderRow(batch: Batch, row: number, tokenizer: Decoder, o: RenderOptions): string {
+  const L = batch.shape[1];
+  const length = realLength(batch, row);
+  let masked = 0;
+  for (let p = 0; p < L; p++) if (batch.labels[row * L + p] !== o.ignoreIndex) masked++;
+  const head = [`row ${row}`, `sample ${batch.sampleIds[row]}`, `${length} tokens`, `${masked} selected`];
+  if (batch.nextSentenceLabel) {
+    const nsp = batch.nextSentenceLabel[row];
+    head.push(`next_sentence_label ${nsp} (${nsp === 0 ? 'B follows A' : 'B is random'})`);
+  }
+  const lines = [o.colour ? `\x1b[1m${head.join(' · ')}${RESET}` : head.join(' · ')];
+  if (batch.tokenTypeIds) {
+    let b = 0;
+    while (b < length && batch.tokenTypeIds[row * L + b] === 0) b++;
+    lines.push(`  A │ ${renderSpan(batch, row, 0, b, tokenizer, o)}`);
+    lines.push(`  B │ ${renderSpan(batch, row, b, length, tokenizer, o)}`);
+  } else {
+    lines.push(`  ${renderSpan(batch, row, 0, length, tokenizer, o)}`);
+  }
+  return lines.join('\n');
+}
+
+/** A legend line for the colour mode. */
+export function legend(): string {
+  return `${COLOURS.mask}orig→<mask>${RESET} replaced by <mask>  ${COLOURS.random}orig→random${RESET} random token  ${COLOURS.kept}orig→orig${RESET} kept`;
+}
