@@ -10,6 +10,7 @@ import { ingestCommand } from './ingest.js';
 import { inspectCommand } from './inspect.js';
 import { mergeCommand } from './merge.js';
 import { statsCommand } from './stats.js';
+import { trainCommand } from './train.js';
 
 const COMMANDS: Record<string, Command> = {
   ingest: ingestCommand,
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, Command> = {
   inspect: inspectCommand,
   export: exportCommand,
   stats: statsCommand,
+  train: trainCommand,
 };
 
 function help(): string {
