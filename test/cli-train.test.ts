@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { cli, fixture } from './cli-fixture.js';
 
 const dir = fixture();
-const tiny = ['--hidden', '32', '--layers', '1', '--heads', '2', '--ffn', '64', '--seq-len', '32', '--batch', '4', '--held-out', '3', '--eval-batches', '2'];
+const tiny = ['--width', '32', '--layers', '1', '--heads', '2', '--ffn', '64', '--seq-len', '32', '--batch', '4', '--held-out', '3', '--eval-batches', '2'];
 
 test('train --json runs the steps and evaluates held-out documents before and after', () => {
   const r = cli(dir, ['train', 's', '--steps', '4', '--accumulation', '2', '--workers', '1', '--json', ...tiny]);

@@ -20,7 +20,7 @@ Training options:
       --accumulation K      micro-batches per update: effective batch K x --batch (default 1)
       --lr X                peak learning rate, linear warm-up (6%) then linear decay (default 0.001)
       --layers N            encoder layers (default 2)
-      --hidden N            width (default 128)
+      --width N             model width, the hidden size (default 128; --hidden is a synonym)
       --heads N             attention heads, dividing --hidden (default 4)
       --ffn N               feed-forward width (default 4 x hidden)
       --held-out N          last documents kept out of training (default 8)
@@ -56,7 +56,7 @@ export const trainCommand: Command = {
       options: {
         ...loaderFlags,
         steps: { type: 'string' }, accumulation: { type: 'string' }, lr: { type: 'string' },
-        layers: { type: 'string' }, hidden: { type: 'string' }, heads: { type: 'string' }, ffn: { type: 'string' },
+        layers: { type: 'string' }, width: { type: 'string' }, hidden: { type: 'string' }, heads: { type: 'string' }, ffn: { type: 'string' },
         'held-out': { type: 'string' }, 'eval-batches': { type: 'string' }, threads: { type: 'string' },
         json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
@@ -67,7 +67,8 @@ export const trainCommand: Command = {
     }
     if (positionals.length > 1) throw new UsageError(`expected at most one store prefix, got ${positionals.length}`);
     const loader = toLoaderOptions(values, { seqLen: 128, batchSize: 16, workers: 1 });
-    const hidden = positiveInt('hidden', values.hidden) ?? 128;
+    if (values.width !== undefined && values.hidden !== undefined) throw new UsageError('--width and --hidden are the same option; give one');
+    const hidden = positiveInt('width', values.width) ?? positiveInt('hidden', values.hidden) ?? 128;
     const model = {
       hidden,
       layers: positiveInt('layers', values.layers) ?? 2,
