@@ -207,3 +207,10 @@ test('a UTF-8 byte order mark is kept as text, with or without invalid bytes in 
   assert.deepEqual(decodeDocs(s).map((d) => d.join('')), ['\uFEFFHi. There.', '\uFEFFBad \uFFFD']);
   s.close();
 });
+
+test('an output that cannot be created is ERR_STORE_IO (and no worker is left running)', async () => {
+  const blocker = file('blocker', 'a file where a directory should be');
+  await assert.rejects(ingest({ inputs: sotu.slice(0, 1), out: path.join(blocker, 'store'), workers: 1 }), {
+    code: 'ERR_STORE_IO', message: /cannot create .*blocker\/store\.bin\./,
+  });
+});

@@ -60,14 +60,20 @@ const EMPTY: TokenizeResult = { tokens: new Uint16Array(0), lengths: new Int32Ar
 export async function runPipeline(events: AsyncIterable<DocEvent>, o: PipelineOptions): Promise<StoreManifest> {
   const t = o.tokenizer;
   const init: WorkerInit = { tokenizer: o.tokenizerSpec, maxSentenceChars: o.maxSentenceChars };
-  const pool = new Piscina<WorkerTask, TokenizeResult | WordStartsResult | null>({
-    filename: new URL('./worker.js', import.meta.url).href,
-    minThreads: o.workers, maxThreads: o.workers, workerData: init, idleTimeout: 60_000,
-    resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB },
-  });
   const writer = createStoreWriter(o.out, {
     vocabSize: t.vocabSize, specials: t.specials, tokenizer: t.identity, whitespace: WHITESPACE_RULE,
   });
+  let pool: Piscina<WorkerTask, TokenizeResult | WordStartsResult | null>;
+  try {
+    pool = new Piscina({
+      filename: new URL('./worker.js', import.meta.url).href,
+      minThreads: o.workers, maxThreads: o.workers, workerData: init, idleTimeout: 60_000,
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB },
+    });
+  } catch (err) {
+    writer.abort();
+    throw err;
+  }
   const queue: Pending[] = [];
   let texts: string[] = [];
   let segmentEnds: number[] = [];
