@@ -1,7 +1,7 @@
 export * from './errors.js';
 export * from './store/types.js';
-export * from './store/format.js';
-export * from './store/manifest.js';
+export { DTYPE_CODES, dtypeForVocab, IDX_MAGIC, IDX_VERSION, storePaths, type StoreDtype } from './store/format.js';
+export { MANIFEST_FORMAT, MANIFEST_VERSION, type StoreManifest, type TokenizerIdentity, type WordStartInfo } from './store/manifest.js';
 export * from './store/writer.js';
 export * from './store/reader.js';
 export * from './store/load.js';
