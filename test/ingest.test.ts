@@ -196,3 +196,21 @@ test('merge concatenates stores and refuses incompatible ones', async () => {
   await assert.rejects(mergeStores([a, b], path.join(tmp, 'never')), { code: 'ERR_BAD_INPUT', message: /cannot be merged/ });
   assert.deepEqual(leftovers(path.join(tmp, 'never')), []);
 });
+
+test('a UTF-8 byte order mark is kept as text, with or without invalid bytes in the chunk', async () => {
+  const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+  const out = path.join(tmp, 'bom');
+  const inputs = [file('bom/a.txt', Buffer.concat([bom, Buffer.from('Hi. There.')])), file('bom/b.txt', Buffer.concat([bom, Buffer.from('Bad '), Buffer.from([0xff])]))];
+  const summary = await ingest({ inputs, out, workers: 1 });
+  assert.equal(summary.invalidUtf8, 1);
+  const s = openStore(out);
+  assert.deepEqual(decodeDocs(s).map((d) => d.join('')), ['\uFEFFHi. There.', '\uFEFFBad \uFFFD']);
+  s.close();
+});
+
+test('an output that cannot be created is ERR_STORE_IO (and no worker is left running)', async () => {
+  const blocker = file('blocker', 'a file where a directory should be');
+  await assert.rejects(ingest({ inputs: sotu.slice(0, 1), out: path.join(blocker, 'store'), workers: 1 }), {
+    code: 'ERR_STORE_IO', message: /cannot create .*blocker\/store\.bin\./,
+  });
+});

@@ -35,7 +35,7 @@ function countRawFFFD(b: Uint8Array): number {
 /** Decode bytes that end on a character boundary (or at end of input). */
 function decodePart(part: Buffer, stats: DecodeStats): string {
   if (isUtf8(part)) return part.toString('utf8');
-  const text = new TextDecoder('utf-8').decode(part);
+  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(part);
   stats.invalidUtf8 += countFFFD(text) - countRawFFFD(part);
   return text;
 }

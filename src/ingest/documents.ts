@@ -60,35 +60,34 @@ function* chunkEvents(text: string, ends: readonly number[]): Generator<DocEvent
 }
 
 async function* textDocument(chunks: AsyncIterable<string> | Iterable<string>, o: FormatOptions, stats: FormatStats): AsyncGenerator<DocEvent> {
+  const head: string[] = [];
+  let headChars = 0;
+  let streaming = false;
   let carry = '';
   let emitted = false;
-  let pending: string | undefined;
-  for await (const chunk of chunks) {
-    if (pending === undefined && !emitted && carry === '') {
-      pending = chunk;
-      continue;
+  for await (let chunk of chunks) {
+    if (!streaming) {
+      head.push(chunk);
+      headChars += chunk.length;
+      if (headChars <= WORKER_SPLIT_CHARS) continue;
+      streaming = true;
+      chunk = head.join('');
+      head.length = 0;
     }
-    const text = carry + (pending ?? '') + chunk;
-    pending = undefined;
+    const text = carry + chunk;
     const ends = splitSentences(text, false, o.maxSentenceChars);
     if (ends.length) {
-      const last = ends[ends.length - 1];
       yield* chunkEvents(text, ends);
       emitted = true;
-      carry = text.slice(last);
+      carry = text.slice(ends[ends.length - 1]);
     } else {
       carry = text;
     }
   }
-  if (pending !== undefined && pending.length <= WORKER_SPLIT_CHARS && NON_SPACE.test(pending)) {
-    stats.documents++;
-    yield { text: pending, ends: null };
-    yield END;
-    return;
-  }
-  carry += pending ?? '';
+  if (!streaming) carry = head.join('');
   if (NON_SPACE.test(carry)) {
-    yield* chunkEvents(carry, splitSentences(carry, true, o.maxSentenceChars));
+    if (streaming) yield* chunkEvents(carry, splitSentences(carry, true, o.maxSentenceChars));
+    else yield { text: carry, ends: null };
     emitted = true;
   }
   if (emitted) {

@@ -23,6 +23,13 @@ import type { TokenizeResult, WordStartsResult, WorkerInit, WorkerTask } from '.
 /** Characters per worker task: small enough that task strings stay out of V8's large-object space (peak RSS). */
 const TASK_CHARS = 1 << 16;
 
+/**
+ * V8 old-generation cap of each worker. A worker's live data is the tokenizer (ranks and merge
+ * cache, ~30-60 MB) plus one task; without a cap V8 lets garbage pile up to hundreds of MB per
+ * isolate before collecting, which was most of the peak RSS.
+ */
+const WORKER_OLD_GENERATION_MB = 192;
+
 /** The whitespace rule recorded in every manifest this pipeline writes. */
 export const WHITESPACE_RULE =
   'leading: whitespace between sentences starts the following sentence (leading/trailing whitespace of a document belongs to its first/last sentence), so the decoded sentences of a text or jsonl document concatenate to its exact text; lines format sentences are the exact lines without line breaks';
@@ -53,13 +60,20 @@ const EMPTY: TokenizeResult = { tokens: new Uint16Array(0), lengths: new Int32Ar
 export async function runPipeline(events: AsyncIterable<DocEvent>, o: PipelineOptions): Promise<StoreManifest> {
   const t = o.tokenizer;
   const init: WorkerInit = { tokenizer: o.tokenizerSpec, maxSentenceChars: o.maxSentenceChars };
-  const pool = new Piscina<WorkerTask, TokenizeResult | WordStartsResult | null>({
-    filename: new URL('./worker.js', import.meta.url).href,
-    minThreads: o.workers, maxThreads: o.workers, workerData: init, idleTimeout: 60_000,
-  });
   const writer = createStoreWriter(o.out, {
     vocabSize: t.vocabSize, specials: t.specials, tokenizer: t.identity, whitespace: WHITESPACE_RULE,
   });
+  let pool: Piscina<WorkerTask, TokenizeResult | WordStartsResult | null>;
+  try {
+    pool = new Piscina({
+      filename: new URL('./worker.js', import.meta.url).href,
+      minThreads: o.workers, maxThreads: o.workers, workerData: init, idleTimeout: 60_000,
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB },
+    });
+  } catch (err) {
+    writer.abort();
+    throw err;
+  }
   const queue: Pending[] = [];
   let texts: string[] = [];
   let segmentEnds: number[] = [];

@@ -53,7 +53,7 @@ export class SpillList {
       try { fs.closeSync(this.fd); } catch { /* already closed */ }
       this.fd = -1;
     }
-    fs.rmSync(this.file, { force: true });
+    try { fs.rmSync(this.file, { force: true }); } catch { /* never created */ }
   }
 
   private spill(): void {

@@ -54,12 +54,14 @@ export function parseIdx(file: string, b: Buffer, binFile: string, binSize: numb
   off += 4 * S;
   const width = DTYPE_BYTES[dtype];
   const sentenceStarts = new Float64Array(S + 1);
+  const pointers = new Uint32Array(2 * S);
+  new Uint8Array(pointers.buffer).set(b.subarray(off, off + 8 * S));
   let tokens = 0;
   for (let i = 0; i < S; i++) {
     const n = sentenceLengths[i];
     if (n < 0) throw corrupt(file, `sequence lengths[${i}]`, `is ${n}, must be non-negative`);
-    const lo = b.readUInt32LE(off + 8 * i);
-    const hi = b.readUInt32LE(off + 8 * i + 4);
+    const lo = pointers[2 * i];
+    const hi = pointers[2 * i + 1];
     const ptr = hi * TWO32 + lo;
     if (hi >= 0x200000 || ptr !== tokens * width) {
       throw corrupt(file, `sequence pointers[${i}]`, `is ${b.readBigInt64LE(off + 8 * i)}, expected ${tokens * width} (sum of the preceding lengths × ${width} bytes)`);

@@ -237,7 +237,9 @@ export class StoreWriter {
     }
     this.lengths?.dispose();
     this.docIndex?.dispose();
-    for (const f of Object.values(this.tmp)) fs.rmSync(f, { force: true });
+    for (const f of Object.values(this.tmp)) {
+      try { fs.rmSync(f, { force: true }); } catch { /* never created (e.g. the directory is missing) */ }
+    }
   }
 
   private checkOpen(): void {

@@ -96,7 +96,7 @@ class RobertaGpt2Tokenizer implements Tokenizer {
 
   decode(ids: ArrayLike<number>): string {
     const pieces = gpt2PieceBytes();
-    const utf8 = new TextDecoder();
+    const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
     let out = '';
     let run: Uint8Array[] = [];
     let runBytes = 0;
