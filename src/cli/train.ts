@@ -16,13 +16,13 @@ through the parallel loader. Prints step, loss, masked-token accuracy, tokens/s 
 time spent waiting for data, then the masked-LM loss on held-out documents before and after.
 
 Training options:
-      --steps N             optimizer updates (default 300)
+      --steps N             optimizer updates (default 200)
       --accumulation K      micro-batches per update: effective batch K x --batch (default 1)
       --lr X                peak learning rate, linear warm-up (6%) then linear decay (default 0.001)
       --layers N            encoder layers (default 2)
       --width N             model width, the hidden size (default 128; --hidden is a synonym)
-      --heads N             attention heads, dividing --hidden (default 4)
-      --ffn N               feed-forward width (default 4 x hidden)
+      --heads N             attention heads, dividing --width (default 4)
+      --ffn N               feed-forward width (default 4 x width)
       --held-out N          last documents kept out of training (default 8)
       --eval-batches N      held-out batches evaluated before and after (default 8)
       --threads N           ONNX Runtime threads (default: ONNX Runtime's choice)
@@ -89,7 +89,7 @@ export const trainCommand: Command = {
       log(`store ${store.prefix}: ${store.numDocuments} documents, ${store.numSentences} sentences, ${store.numTokens} tokens`);
       log(`model: ${model.layers} layers, width ${model.hidden}, ${model.heads} heads, ffn ${model.ffn}, vocabulary ${store.vocabSize}; ` +
         `batch ${loader.batchSize} x ${loader.seqLen}${values.accumulation ? ` x ${values.accumulation} micro-batches` : ''}, ${loader.format ?? 'full-sentences'}, dynamic masking`);
-      const steps = positiveInt('steps', values.steps) ?? 300;
+      const steps = positiveInt('steps', values.steps) ?? 200;
       const tty = !json && process.stdout.isTTY;
       const every = Math.max(1, Math.round(steps / 20));
       const summary: TrainJobSummary = await trainJob(store, {

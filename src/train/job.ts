@@ -16,7 +16,7 @@ import { createTrainer } from './trainer.js';
 export interface TrainJobOptions {
   /** Loader options for the training data (format, seqLen, batchSize, seed, workers, masking...). */
   loader?: LoaderOptions;
-  /** Optimizer updates. Default 300. */
+  /** Optimizer updates. Default 200. */
   steps?: number;
   /** Micro-batches per update (gradient accumulation). Default 1. */
   accumulation?: number;
@@ -47,7 +47,7 @@ export async function trainJob(store: TokenStore, options: TrainJobOptions = {})
   const seqLen = loaderOptions.seqLen!;
   const heldOutDocs = checkInteger('options.heldOutDocuments', options.heldOutDocuments ?? 8, 1, store.numDocuments - 1);
   const evalBatches = checkInteger('options.evalBatches', options.evalBatches ?? 8, 1, 1 << 20);
-  const steps = checkInteger('options.steps', options.steps ?? 300, 1, 2 ** 31);
+  const steps = checkInteger('options.steps', options.steps ?? 200, 1, 2 ** 31);
   const split = store.numDocuments - heldOutDocs;
   const train = sliceDocuments(store, 0, split);
   const heldOut = sliceDocuments(store, split, store.numDocuments);
