@@ -33,7 +33,8 @@ export function storeMaskOptions(store: TokenStore, options: CollatorMaskOptions
 export class Collator {
   readonly params: Readonly<MaskParams>;
   readonly tier: KernelTier;
-  private readonly kernel: CollateKernel;
+  /** @internal the kernel host (benchmarks time its pass alone). */
+  readonly kernel: CollateKernel;
 
   /**
    * Loads `store`'s tokens into a kernel memory (the store must fit in 4 GiB).

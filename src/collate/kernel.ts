@@ -34,7 +34,8 @@ export function loadStore(arena: Arena, store: TokenStore): StoreRegion {
   return { ptr, elemSize, numTokens: store.numTokens };
 }
 
-interface Buffers {
+/** Where one batch's inputs and outputs live in kernel memory. */
+export interface Buffers {
   rows: number;
   width: number;
   items: number;
@@ -61,8 +62,27 @@ export class CollateKernel {
     this.mask = new MaskKernel(params, memory);
   }
 
-  /** Collates and masks one batch; the epoch's parameters replace the defaults for this call. */
+  /** Collates and masks one batch into fresh buffers; the epoch's parameters replace the defaults for this call. */
   run(tier: KernelTier, plan: RowPlan, params: MaskParams = this.params): Batch {
+    const b = this.execute(tier, plan, params);
+    const arena = this.mask.arena;
+    const n = plan.rows * plan.width;
+    const pair = plan.nextSentenceLabel !== undefined;
+    return {
+      inputIds: arena.i32(b.ids, n).slice(),
+      attentionMask: arena.i32(b.attention, n).slice(),
+      labels: arena.i32(b.labels, n).slice(),
+      ...(pair ? { tokenTypeIds: arena.i32(b.types, n).slice(), nextSentenceLabel: plan.nextSentenceLabel!.slice() } : {}),
+      shape: [plan.rows, plan.width] as const,
+      sampleIds: plan.sampleIds.slice(),
+    };
+  }
+
+  /**
+   * The kernel pass alone: checks the plan, copies it in, and collates and masks the batch into
+   * this kernel's buffers in WebAssembly memory (where {@link run} copies it out from).
+   */
+  execute(tier: KernelTier, plan: RowPlan, params: MaskParams = this.params): Buffers {
     checkPlan(plan, this.region.numTokens, this.params.vocabSize);
     const { rows, width } = plan;
     const b = this.reserve(rows, width, plan.items.length / 3);
@@ -76,16 +96,7 @@ export class CollateKernel {
       rows, width, b.sampleIds, b.ids, b.labels, b.attention, b.types, b.scratch);
     if (params !== this.params) this.mask.setParams(this.params);
     if (status !== 0) throw new MaskpackError('ERR_KERNEL', `collate kernel: row ${-1 - status} does not fit in width ${width}`);
-    const n = rows * width;
-    const pair = plan.nextSentenceLabel !== undefined;
-    return {
-      inputIds: arena.i32(b.ids, n).slice(),
-      attentionMask: arena.i32(b.attention, n).slice(),
-      labels: arena.i32(b.labels, n).slice(),
-      ...(pair ? { tokenTypeIds: arena.i32(b.types, n).slice(), nextSentenceLabel: plan.nextSentenceLabel!.slice() } : {}),
-      shape: [rows, width] as const,
-      sampleIds: plan.sampleIds.slice(),
-    };
+    return b;
   }
 
   private reserve(rows: number, width: number, items: number): Buffers {
