@@ -47,7 +47,7 @@ function r50k(): R50k {
 let pieceBytes: Uint8Array[] | undefined;
 
 /** The UTF-8 bytes of every GPT-2 piece (ids 0..50255), from gpt-tokenizer's own table. */
-function gpt2PieceBytes(): Uint8Array[] {
+export function gpt2PieceBytes(): Uint8Array[] {
   if (pieceBytes) return pieceBytes;
   const core = r50k().default.bytePairEncodingCoreProcessor;
   const utf8 = new TextEncoder();
@@ -58,6 +58,11 @@ function gpt2PieceBytes(): Uint8Array[] {
     pieceBytes.push(part === undefined ? new Uint8Array(0) : typeof part === 'string' ? utf8.encode(part) : part);
   }
   return pieceBytes;
+}
+
+/** GPT-2's own ids (0..50255) of `text`, special-token text encoded as plain text. */
+export function encodeGpt2(text: string): number[] {
+  return r50k().encode(text, PLAIN);
 }
 
 class RobertaGpt2Tokenizer implements Tokenizer {
