@@ -1,6 +1,6 @@
 /**
  * The built-in tokenizer: GPT-2's 50K byte-level BPE (gpt-tokenizer's `r50k_base`) with
- * RoBERTa's (fairseq's) ids.
+ * RoBERTa's special tokens and vocabulary size.
  *
  * ```
  *  id        token
@@ -13,7 +13,9 @@
  *  50261..3  reserved (RoBERTa's madeupword slots)
  *  50264     <mask>
  * ```
- * vocabSize 50265, as roberta-base's embedding matrix.
+ * vocabSize 50265, as roberta-base's embedding matrix. The ids are GPT-2's shifted by 4, not
+ * roberta-base's (fairseq orders GPT-2's pieces by frequency: "Hello world" is 31414, 232 there);
+ * use roberta-base's tokenizer.json (`loadHuggingFaceTokenizer`) for its exact ids.
  *
  * Decoding does not use gpt-tokenizer's `decode`: in 4.0.0 it shares one streaming
  * `TextDecoder` across calls and never flushes it, so a call that ends inside a multi-byte
