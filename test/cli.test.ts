@@ -51,3 +51,22 @@ test('failures exit non-zero with a clear message and leave no store', () => {
   assert.equal(cli(['ingest', 'bad.jsonl']).status, 2);
   assert.equal(cli(['stats', 'nothing']).status, 1);
 });
+
+test('SIGTERM during ingest exits 130 and removes the temporaries', async () => {
+  const { spawn } = await import('node:child_process');
+  const big = path.join(tmp, 'big.txt');
+  fs.writeFileSync(big, 'A sentence of text that goes on. '.repeat(300_000));
+  const child = spawn(process.execPath, [bin, 'ingest', big, '--out', 'sig/store', '--workers', '1'], { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const dir = path.join(tmp, 'sig');
+  const deadline = Date.now() + 20_000;
+  while (!(fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.endsWith('.tmp'))) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill('SIGTERM');
+  const code = await new Promise((r) => child.on('close', r));
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /interrupted; nothing was written/);
+  assert.deepEqual(fs.readdirSync(dir), []);
+});

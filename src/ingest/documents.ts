@@ -98,40 +98,85 @@ async function* textDocument(chunks: AsyncIterable<string> | Iterable<string>, o
   }
 }
 
-/** Lines of a chunk stream, without their `\n` (and a `\r` before it). Each chunk is scanned once. */
-async function* lines(chunks: AsyncIterable<string> | Iterable<string>): AsyncGenerator<string> {
+/**
+ * The lines of a chunk stream, a batch per chunk, without their `\n` (and a `\r` before it).
+ * Each chunk is scanned once, and one async step serves a whole chunk of lines.
+ */
+async function* lineBatches(chunks: AsyncIterable<string> | Iterable<string>): AsyncGenerator<string[]> {
   let parts: string[] = [];
   const strip = (s: string): string => (s.endsWith('\r') ? s.slice(0, -1) : s);
   for await (const chunk of chunks) {
+    const batch: string[] = [];
     let start = 0;
     for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
       const piece = chunk.slice(start, nl);
-      yield strip(parts.length ? parts.join('') + piece : piece);
+      batch.push(strip(parts.length ? parts.join('') + piece : piece));
       parts = [];
       start = nl + 1;
     }
     if (start < chunk.length) parts.push(chunk.slice(start));
+    if (batch.length) yield batch;
   }
-  if (parts.length) yield strip(parts.join(''));
+  if (parts.length) yield [strip(parts.join(''))];
+}
+
+/** Consecutive sentences of one document, gathered into events of up to `EVENT_CHARS`. */
+class SentenceRun {
+  private texts: string[] = [];
+  private ends: number[] = [];
+  private chars = 0;
+
+  get size(): number { return this.chars; }
+
+  add(sentence: string): void {
+    this.texts.push(sentence);
+    this.chars += sentence.length;
+    this.ends.push(this.chars);
+  }
+
+  take(): DocEvent | undefined {
+    if (this.ends.length === 0) return undefined;
+    const ev = { text: this.texts.join(''), ends: this.ends };
+    this.texts = [];
+    this.ends = [];
+    this.chars = 0;
+    return ev;
+  }
 }
 
 async function* linesDocuments(chunks: AsyncIterable<string> | Iterable<string>, o: FormatOptions, stats: FormatStats): AsyncGenerator<DocEvent> {
   let open = false;
-  for await (const line of lines(chunks)) {
-    if (!NON_SPACE.test(line)) {
-      if (open) { stats.documents++; yield END; }
-      open = false;
-      continue;
+  const run = new SentenceRun();
+  for await (const batch of lineBatches(chunks)) {
+    const out: DocEvent[] = [];
+    for (const line of batch) {
+      if (!NON_SPACE.test(line)) {
+        const ev = run.take();
+        if (ev) out.push(ev);
+        if (open) { stats.documents++; out.push(END); }
+        open = false;
+        continue;
+      }
+      open = true;
+      if (line.length <= o.maxSentenceChars) {
+        run.add(line);
+        if (run.size >= EVENT_CHARS) out.push(run.take()!);
+        continue;
+      }
+      const ev = run.take();
+      if (ev) out.push(ev);
+      out.push(...chunkEvents(line, chopLong(line, o.maxSentenceChars)));
     }
-    yield* chunkEvents(line, chopLong(line, o.maxSentenceChars));
-    open = true;
+    yield* out;
   }
+  const ev = run.take();
+  if (ev) yield ev;
   if (open) { stats.documents++; yield END; }
 }
 
 async function* jsonlDocuments(chunks: AsyncIterable<string> | Iterable<string>, name: string, o: FormatOptions, stats: FormatStats): AsyncGenerator<DocEvent> {
   let lineNo = 0;
-  for await (const line of lines(chunks)) {
+  for await (const batch of lineBatches(chunks)) for (const line of batch) {
     lineNo++;
     if (!NON_SPACE.test(line)) continue;
     let text: unknown;

@@ -12,11 +12,12 @@
  * Tasks are cut from the events alone, and results are written strictly in submission order,
  * so the files are byte-identical for any number of workers.
  */
+import fs from 'node:fs';
 import { Piscina } from 'piscina';
 import { MaskpackError } from '../errors.js';
 import type { StoreManifest } from '../store/manifest.js';
 import { createStoreWriter } from '../store/writer.js';
-import type { Tokenizer } from '../tokenizer/types.js';
+import { BUILTIN_TOKENIZER, type Tokenizer } from '../tokenizer/types.js';
 import { END, type DocEvent } from './documents.js';
 import type { TokenizeResult, WordStartsResult, WorkerInit, WorkerTask } from './protocol.js';
 
@@ -25,10 +26,19 @@ const TASK_CHARS = 1 << 16;
 
 /**
  * V8 old-generation cap of each worker. A worker's live data is the tokenizer (ranks and merge
- * cache, ~30-60 MB) plus one task; without a cap V8 lets garbage pile up to hundreds of MB per
- * isolate before collecting, which was most of the peak RSS.
+ * cache, ~30-60 MB for GPT-2) plus one task; without a cap V8 lets garbage pile up to hundreds
+ * of MB per isolate before collecting, which was most of the peak RSS. A tokenizer.json gets 8 MB
+ * more per MB of file, since large vocabularies are held as JS objects.
  */
-const WORKER_OLD_GENERATION_MB = 192;
+function workerOldGenerationMb(spec: string): number {
+  let fileMb = 0;
+  try {
+    if (spec !== BUILTIN_TOKENIZER) fileMb = fs.statSync(spec).size / 1e6;
+  } catch {
+    fileMb = 0;
+  }
+  return 192 + Math.ceil(8 * fileMb);
+}
 
 /** The whitespace rule recorded in every manifest this pipeline writes. */
 export const WHITESPACE_RULE =
@@ -68,7 +78,7 @@ export async function runPipeline(events: AsyncIterable<DocEvent>, o: PipelineOp
     pool = new Piscina({
       filename: new URL('./worker.js', import.meta.url).href,
       minThreads: o.workers, maxThreads: o.workers, workerData: init, idleTimeout: 60_000,
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB },
+      resourceLimits: { maxOldGenerationSizeMb: workerOldGenerationMb(o.tokenizerSpec) },
     });
   } catch (err) {
     writer.abort();

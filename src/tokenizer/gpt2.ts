@@ -1,6 +1,6 @@
 /**
  * The built-in tokenizer: GPT-2's 50K byte-level BPE (gpt-tokenizer's `r50k_base`) with
- * RoBERTa's (fairseq's) ids.
+ * RoBERTa's special tokens and vocabulary size.
  *
  * ```
  *  id        token
@@ -13,7 +13,9 @@
  *  50261..3  reserved (RoBERTa's madeupword slots)
  *  50264     <mask>
  * ```
- * vocabSize 50265, as roberta-base's embedding matrix.
+ * vocabSize 50265, as roberta-base's embedding matrix. The ids are GPT-2's shifted by 4, not
+ * roberta-base's (fairseq orders GPT-2's pieces by frequency: "Hello world" is 31414, 232 there);
+ * use roberta-base's tokenizer.json (`loadHuggingFaceTokenizer`) for its exact ids.
  *
  * Decoding does not use gpt-tokenizer's `decode`: in 4.0.0 it shares one streaming
  * `TextDecoder` across calls and never flushes it, so a call that ends inside a multi-byte
@@ -47,7 +49,7 @@ function r50k(): R50k {
 let pieceBytes: Uint8Array[] | undefined;
 
 /** The UTF-8 bytes of every GPT-2 piece (ids 0..50255), from gpt-tokenizer's own table. */
-function gpt2PieceBytes(): Uint8Array[] {
+export function gpt2PieceBytes(): Uint8Array[] {
   if (pieceBytes) return pieceBytes;
   const core = r50k().default.bytePairEncodingCoreProcessor;
   const utf8 = new TextEncoder();
@@ -58,6 +60,11 @@ function gpt2PieceBytes(): Uint8Array[] {
     pieceBytes.push(part === undefined ? new Uint8Array(0) : typeof part === 'string' ? utf8.encode(part) : part);
   }
   return pieceBytes;
+}
+
+/** GPT-2's own ids (0..50255) of `text`, special-token text encoded as plain text. */
+export function encodeGpt2(text: string): number[] {
+  return r50k().encode(text, PLAIN);
 }
 
 class RobertaGpt2Tokenizer implements Tokenizer {

@@ -2,12 +2,20 @@
  * A Hugging Face `tokenizer.json` loaded from disk with `@huggingface/tokenizers` (pure JS, no
  * network). Encoding follows the file (normalizer, pre-tokenizer, model, added tokens); no
  * post-processor template is applied, so no special tokens are added.
+ *
+ * A file whose BPE is exactly GPT-2's (roberta-base and its family; see `gpt2-compat.ts`) is
+ * encoded with gpt-tokenizer and remapped to the file's ids instead: the same ids, ~20× faster
+ * (`@huggingface/tokenizers` 0.2.0 runs at ~0.3 MB/s here). On that path, as with the built-in
+ * tokenizer, special-token text in the corpus is plain text; on the general path the library
+ * matches added tokens in the text.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { MaskpackError } from '../errors.js';
+import { encodeGpt2 } from './gpt2.js';
+import { gpt2IdMap, type BpeTokenizerJson } from './gpt2-compat.js';
 import type { Tokenizer, WordStartTable } from './types.js';
 
 const ROLES = {
@@ -20,9 +28,8 @@ const ROLES = {
   mask: ['<mask>', '[MASK]'],
 } as const;
 
-interface TokenizerJson {
-  model?: { type?: string; continuing_subword_prefix?: string };
-  pre_tokenizer?: { type?: string; pretokenizers?: { type?: string }[] } | null;
+interface TokenizerJson extends BpeTokenizerJson {
+  pre_tokenizer?: { type?: string; add_prefix_space?: boolean; use_regex?: boolean; pretokenizers?: { type?: string }[] } | null;
   added_tokens?: { id: number; content: string; special?: boolean }[];
 }
 
@@ -37,6 +44,7 @@ class HuggingFaceTokenizer implements Tokenizer {
   private readonly hf: HfTokenizer;
   private readonly json: TokenizerJson;
   private readonly vocab: Map<string, number>;
+  private readonly gpt2Map: Int32Array | null;
   private table: WordStartTable | null | undefined;
 
   constructor(file: string, bytes: Buffer) {
@@ -64,9 +72,12 @@ class HuggingFaceTokenizer implements Tokenizer {
     const all = new Set<number>(Object.values(ids));
     for (const t of json.added_tokens ?? []) if (t.special) all.add(t.id);
     this.specials = { ...ids, all: [...all].sort((a, b) => a - b), tokens };
+    this.gpt2Map = gpt2IdMap(json, this.vocab);
     this.identity = {
       name: 'huggingface',
-      source: `tokenizer.json ${path.basename(file)} (@huggingface/tokenizers 0.2.0)`,
+      source: this.gpt2Map
+        ? `tokenizer.json ${path.basename(file)} (GPT-2 BPE: gpt-tokenizer 4.0.0 r50k_base, ids remapped)`
+        : `tokenizer.json ${path.basename(file)} (@huggingface/tokenizers 0.2.0)`,
       sha256: createHash('sha256').update(bytes).digest('hex'),
       vocabSize: this.vocabSize,
     };
@@ -104,6 +115,11 @@ class HuggingFaceTokenizer implements Tokenizer {
 
   encode(text: string): number[] {
     if (text === '') return [];
+    if (this.gpt2Map) {
+      const ids = encodeGpt2(text);
+      for (let i = 0; i < ids.length; i++) ids[i] = this.gpt2Map[ids[i]];
+      return ids;
+    }
     return this.hf.encode(text, { add_special_tokens: false }).ids;
   }
 
