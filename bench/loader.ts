@@ -1,18 +1,29 @@
 /**
  * The whole loader path: tokens/s consumed by the main thread (store → sample index → plan →
- * collate + mask in workers → batch in hand), full-sentences, seqLen 512. `loader.workers1` and
- * `loader.workers2` at 256 rows; then 2 workers at 32 and 1024 rows for the scaling figure.
+ * collate + mask in workers → batch in hand), full-sentences, seqLen 512.
+ *
+ * - `loader.workers1`, `loader.workers2` (256 rows): a consumer that gives each batch back with
+ *   `loader.recycle()` once done with it, as a training loop can, so buffers are written again
+ *   instead of allocated;
+ * - `loader.workers1.fresh`, `loader.workers2.fresh`: a consumer that drops every batch, so every
+ *   batch is new memory (page faults in the workers, garbage collection on the main thread);
+ * - `loader.workers2.batch32`, `loader.workers2.batch1024`: the scaling with batch size (recycling).
+ *
  * Pool start-up and a warm-up run are outside the timed part; each figure is the median of runs.
  */
 import { createLoader } from '../src/loader/loader.js';
 import type { TokenStore } from '../src/store/types.js';
 import { medianSeconds, syntheticStore, type BenchOptions, type Metrics } from './util.js';
 
-async function tokensPerSecond(store: TokenStore, workers: number, batchSize: number, batches: number, runs: number): Promise<number> {
+async function tokensPerSecond(store: TokenStore, workers: number, batchSize: number, batches: number, runs: number, recycle: boolean): Promise<number> {
   const loader = createLoader(store, { format: 'full-sentences', seqLen: 512, batchSize, pad: 'max', workers, epochs: Infinity });
-  for (let k = 0; k < batches; k++) await loader.next(); // warm-up: JIT tiers, heap growth
+  const take = async (): Promise<void> => {
+    const { value } = await loader.next();
+    if (recycle && value) loader.recycle(value);
+  };
+  for (let k = 0; k < batches; k++) await take(); // warm-up: JIT tiers, heap growth
   const seconds = await medianSeconds(runs, async () => {
-    for (let k = 0; k < batches; k++) await loader.next();
+    for (let k = 0; k < batches; k++) await take();
   });
   await loader.close();
   return (batches * batchSize * 512) / seconds;
@@ -21,16 +32,17 @@ async function tokensPerSecond(store: TokenStore, workers: number, batchSize: nu
 export async function run(opts: BenchOptions): Promise<Metrics> {
   const store = syntheticStore(opts.quick ? 3000 : 12000);
   const runs = opts.quick ? 3 : 5;
-  const n = opts.quick ? 8 : 30;
+  const n = opts.quick ? 16 : 30;
   const metrics: Metrics = {};
-  for (const workers of [1, 2]) {
-    metrics[`loader.workers${workers}`] = { value: await tokensPerSecond(store, workers, 256, n, runs), unit: 'tok/s' };
-    console.log(`loader.workers${workers}: ${(metrics[`loader.workers${workers}`].value / 1e6).toFixed(1)} M tok/s`);
-  }
-  for (const [rows, count] of [[32, 8 * n], [1024, Math.max(2, n >> 2)]]) {
-    const name = `loader.workers2.batch${rows}`;
-    metrics[name] = { value: await tokensPerSecond(store, 2, rows, count, runs), unit: 'tok/s' };
+  const measure = async (name: string, workers: number, rows: number, count: number, recycle: boolean) => {
+    metrics[name] = { value: await tokensPerSecond(store, workers, rows, count, runs, recycle), unit: 'tok/s' };
     console.log(`${name}: ${(metrics[name].value / 1e6).toFixed(1)} M tok/s`);
-  }
+  };
+  await measure('loader.workers1', 1, 256, n, true);
+  await measure('loader.workers2', 2, 256, n, true);
+  await measure('loader.workers1.fresh', 1, 256, n, false);
+  await measure('loader.workers2.fresh', 2, 256, n, false);
+  await measure('loader.workers2.batch32', 2, 32, 8 * n, true);
+  await measure('loader.workers2.batch1024', 2, 1024, Math.max(2, n >> 2), true);
   return metrics;
 }

@@ -60,6 +60,25 @@ test('batch buffers are moved from the worker, not cloned (the worker-side buffe
   await loader.close();
 });
 
+test('recycled batches give identical later batches, and their buffers are moved away (detached)', async () => {
+  for (const workers of [0, 1, 2]) {
+    const fresh = await collect({ workers, epochs: 2 });
+    const loader = createLoader(store, { ...base, workers, epochs: 2 });
+    const got: Batch[] = [];
+    const given: Batch[] = [];
+    for await (const batch of loader) {
+      got.push({ ...batch, inputIds: batch.inputIds.slice(), labels: batch.labels.slice(), attentionMask: batch.attentionMask.slice() });
+      loader.recycle(batch);
+      given.push(batch);
+    }
+    // Every batch given back was written again, except the last few (no batch was left to plan).
+    const reused = given.filter((b) => b.inputIds.buffer.byteLength === 0).length;
+    assert.ok(reused >= given.length - loader.options.prefetch - 1, `workers ${workers}: ${reused} of ${given.length} recycled`);
+    assertSame(got, fresh);
+    assert.throws(() => loader.recycle(got[0] && { ...got[0], inputIds: new Int32Array(new SharedArrayBuffer(8)) }), /attached, non-shared ArrayBuffers/);
+  }
+});
+
 test('resuming from state() continues exactly where the loader stopped, on any number of workers', async () => {
   const whole = await collect({ workers: 2, epochs: 2 });
   const first = createLoader(store, { ...base, workers: 2, epochs: 2 });

@@ -14,6 +14,14 @@ import type { TokenStore } from '../store/types.js';
 import type { Arena } from '../wasm/arena.js';
 import type { RowPlan } from './plan.js';
 
+/** The `[B, L]` buffers of a batch a consumer handed back for reuse (see `Loader.recycle`). */
+export interface OutputBuffers {
+  inputIds?: ArrayBuffer;
+  attentionMask?: ArrayBuffer;
+  labels?: ArrayBuffer;
+  tokenTypeIds?: ArrayBuffer;
+}
+
 /** Where a store's flat token sequence lives in a kernel memory. */
 export interface StoreRegion {
   ptr: number;
@@ -62,17 +70,27 @@ export class CollateKernel {
     this.mask = new MaskKernel(params, memory);
   }
 
-  /** Collates and masks one batch into fresh buffers; the epoch's parameters replace the defaults for this call. */
-  run(tier: KernelTier, plan: RowPlan, params: MaskParams = this.params): Batch {
+  /**
+   * Collates and masks one batch into fresh buffers (or into `into`, buffers a consumer gave
+   * back, where they are large enough); the epoch's parameters replace the defaults for this call.
+   */
+  run(tier: KernelTier, plan: RowPlan, params: MaskParams = this.params, into?: OutputBuffers): Batch {
     const b = this.execute(tier, plan, params);
     const arena = this.mask.arena;
     const n = plan.rows * plan.width;
+    const out = (ptr: number, reuse: ArrayBuffer | undefined): Int32Array => {
+      const src = arena.i32(ptr, n);
+      if (!reuse || reuse.byteLength < 4 * n) return src.slice();
+      const dst = new Int32Array(reuse, 0, n);
+      dst.set(src);
+      return dst;
+    };
     const pair = plan.nextSentenceLabel !== undefined;
     return {
-      inputIds: arena.i32(b.ids, n).slice(),
-      attentionMask: arena.i32(b.attention, n).slice(),
-      labels: arena.i32(b.labels, n).slice(),
-      ...(pair ? { tokenTypeIds: arena.i32(b.types, n).slice(), nextSentenceLabel: plan.nextSentenceLabel!.slice() } : {}),
+      inputIds: out(b.ids, into?.inputIds),
+      attentionMask: out(b.attention, into?.attentionMask),
+      labels: out(b.labels, into?.labels),
+      ...(pair ? { tokenTypeIds: out(b.types, into?.tokenTypeIds), nextSentenceLabel: plan.nextSentenceLabel!.slice() } : {}),
       shape: [plan.rows, plan.width] as const,
       sampleIds: plan.sampleIds.slice(),
     };

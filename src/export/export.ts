@@ -76,6 +76,7 @@ export async function exportBatches(store: TokenStore, outDir: string, options: 
         summary.tokens += batch.shape[0] * batch.shape[1];
         for (const m of batch.attentionMask) tokens += m;
         onBatch?.(batch.shape[0], epoch);
+        loader.recycle(batch); // on disk now: its buffers can carry a later batch
       }
       const offsetsWriter = new NpyWriter(join(dir, 'batch_offsets.npy'), []);
       writers.set('batch_offsets', offsetsWriter);

@@ -18,7 +18,8 @@ import type { TokenStore } from '../store/types.js';
 import { Arena, createKernelMemory } from '../wasm/arena.js';
 import { kernelModule } from '../wasm/module.js';
 import { resolveLoaderOptions, type LoaderOptions, type ResolvedLoaderOptions } from './options.js';
-import { toShared, type WorkerInit, type WorkerReply, type WorkerTask } from './protocol.js';
+import { outputBuffers, toShared, type WorkerInit, type WorkerReply, type WorkerTask } from './protocol.js';
+import type { OutputBuffers } from '../collate/kernel.js';
 import type { SampleIndex } from '../formats/types.js';
 
 /** How long closing waits for batches in flight before stopping the workers. */
@@ -39,6 +40,8 @@ export class Loader implements AsyncIterableIterator<Batch> {
   private readonly queue: Pending[] = [];
   /** Sample indexes in shared memory, by epoch (the last two, as the sampler keeps). */
   private readonly sharedIndexes = new Map<number, SampleIndex>();
+  /** Buffers of consumed batches given back with {@link recycle}, waiting to be written again. */
+  private readonly recycled: OutputBuffers[] = [];
   private failure: MaskpackError | undefined;
   private closed = false;
   private stopping: Promise<void> | undefined;
@@ -122,6 +125,26 @@ export class Loader implements AsyncIterableIterator<Batch> {
     return this.options.workers;
   }
 
+  /**
+   * Gives a consumed batch back (optional): its `[B, L]` buffers are transferred to a worker and
+   * written again with a later batch, instead of new ones being allocated (no page faults for
+   * fresh memory, no garbage for the collector). Call it only when nothing reads the batch any
+   * more (for ONNX Runtime: after the step that used it has settled); once a buffer is sent it is
+   * detached, so a stale reference reads as empty rather than as another batch's data. Batches
+   * that are never given back are simply collected.
+   * @throws TypeError when the batch's buffers are not plain, attached ArrayBuffers.
+   */
+  recycle(batch: Batch): void {
+    const out = outputBuffers(batch);
+    const buffers = Object.values(out).filter((b) => b !== undefined);
+    for (const b of buffers) {
+      if (!(b instanceof ArrayBuffer) || b.byteLength === 0) throw new TypeError('recycle(batch) needs a batch whose buffers are attached, non-shared ArrayBuffers');
+    }
+    if (this.closed || this.failure || this.recycled.length >= this.options.prefetch + 2) return;
+    if (this.recycled.some((r) => Object.values(r).some((b) => b !== undefined && buffers.includes(b)))) return;
+    this.recycled.push(out);
+  }
+
   /** Diagnostics for the tests: byte lengths of the last batch a worker sent (0 = moved away). */
   async lastTransfer(): Promise<number[]> {
     if (!this.pool) return [];
@@ -152,19 +175,22 @@ export class Loader implements AsyncIterableIterator<Batch> {
     while (this.queue.length < this.options.prefetch && this.hasMore()) {
       const b = this.sampler.next();
       const fault = this.options.testFault?.batchIndex === b.batchIndex ? this.options.testFault.kind : undefined;
+      const recycled = this.recycled.pop();
       const where = `batch ${b.batchIndex} of epoch ${b.epoch}`;
       let result: Promise<Batch>;
       if (this.inline) {
         try {
-          result = Promise.resolve(this.inline.run(this.options.tier, this.sampler.plan(b), withEpoch(this.options.mask, b.epoch)));
+          const moved = recycled && detach(recycled);
+          result = Promise.resolve(this.inline.run(this.options.tier, this.sampler.plan(b), withEpoch(this.options.mask, b.epoch), moved));
         } catch (err) {
           result = Promise.reject(new MaskpackError('ERR_KERNEL', `${where}: ${(err as Error).message}`, { cause: err }));
         }
       } else {
         const task: WorkerTask = {
-          kind: 'collate', epoch: b.epoch, batchIndex: b.batchIndex, sampleIds: b.sampleIds, width: b.width, index: this.sharedIndex(b.epoch), fault,
+          kind: 'collate', epoch: b.epoch, batchIndex: b.batchIndex, sampleIds: b.sampleIds, width: b.width, index: this.sharedIndex(b.epoch), recycled, fault,
         };
-        result = this.pool!.run(task, { transferList: [b.sampleIds.buffer as ArrayBuffer] }).then(
+        const reused = recycled ? Object.values(recycled).filter((x) => x !== undefined) : [];
+        result = this.pool!.run(task, { transferList: [b.sampleIds.buffer as ArrayBuffer, ...reused] }).then(
           (reply: WorkerReply) => {
             if (reply.kind === 'batch') return reply.batch;
             if (reply.kind === 'error') throw fromWire(reply.error, where);
@@ -197,6 +223,15 @@ export class Loader implements AsyncIterableIterator<Batch> {
     const e = batchIndex >= this.sampler.numBatches(epoch) ? epoch + 1 : epoch;
     return e < this.endEpoch;
   }
+}
+
+/** Moves each buffer to a new ArrayBuffer object, detaching the old one (as a transfer to a worker would). */
+function detach(buffers: OutputBuffers): OutputBuffers {
+  const out: OutputBuffers = {};
+  for (const [key, b] of Object.entries(buffers) as [keyof OutputBuffers, ArrayBuffer | undefined][]) {
+    if (b) out[key] = structuredClone(b, { transfer: [b] });
+  }
+  return out;
 }
 
 /**

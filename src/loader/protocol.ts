@@ -7,7 +7,7 @@ import type { Batch } from '../batch.js';
 import type { WireError } from '../errors.js';
 import type { KernelTier } from '../mask/kernel.js';
 import type { MaskParams } from '../mask/options.js';
-import type { StoreRegion } from '../collate/kernel.js';
+import type { OutputBuffers, StoreRegion } from '../collate/kernel.js';
 import type { SampleIndex } from '../formats/types.js';
 import type { SpecialTokens } from '../store/types.js';
 import type { PlanLayout } from '../collate/plan.js';
@@ -50,7 +50,12 @@ export type Fault = 'throw' | 'exit';
 
 export type WorkerTask =
   /** Plan the rows of `sampleIds` from the (shared) sample index of the epoch, then collate and mask them. */
-  | { kind: 'collate'; epoch: number; batchIndex: number; sampleIds: Uint32Array; width: number; index: SampleIndex; fault?: Fault }
+  | {
+    kind: 'collate'; epoch: number; batchIndex: number; sampleIds: Uint32Array; width: number; index: SampleIndex;
+    /** Buffers of an earlier batch the consumer gave back, transferred here to be written again. */
+    recycled?: OutputBuffers;
+    fault?: Fault;
+  }
   /** Byte lengths of the buffers of the last batch this worker sent (0 once moved away). */
   | { kind: 'lastTransfer' };
 
@@ -65,3 +70,9 @@ export function batchBuffers(batch: Batch): ArrayBuffer[] {
   return arrays.filter((a) => a !== undefined).map((a) => a!.buffer as ArrayBuffer);
 }
 
+
+/** The `[B, L]` buffers of a batch, for reuse. */
+export function outputBuffers(batch: Batch): OutputBuffers {
+  const b = (a: Int32Array | undefined) => (a ? (a.buffer as ArrayBuffer) : undefined);
+  return { inputIds: b(batch.inputIds), attentionMask: b(batch.attentionMask), labels: b(batch.labels), tokenTypeIds: b(batch.tokenTypeIds) };
+}

@@ -35,7 +35,7 @@ export default function handle(task: WorkerTask): unknown {
     if (task.fault === 'exit') process.exit(3);
     if (task.fault === 'throw') throw new Error(`injected fault at batch ${task.batchIndex}`);
     const plan = buildRowPlan(init.layout, init.specials, task.index, task.sampleIds, task.width);
-    const batch = kernel.run(init.tier, plan, withEpoch(init.params, task.epoch));
+    const batch = kernel.run(init.tier, plan, withEpoch(init.params, task.epoch), task.recycled);
     lastBuffers = batchBuffers(batch);
     return transfer({ kind: 'batch', batch }, lastBuffers);
   } catch (err) {
