@@ -7,9 +7,16 @@ import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { loadTokenizer } from '../tokenizer/load.js';
 import type { TokenizeResult, WordStartsResult, WorkerInit, WorkerTask } from './protocol.js';
 import { tokenizeSentences } from './tokenize.js';
+import { warmUp } from './warm.js';
 
 const init = workerData as WorkerInit;
 const tokenizer = loadTokenizer(init.tokenizer);
+// Load the built-in tokenizer's BPE ranks now (it loads them on first use, ~70 ms): Piscina
+// starts the workers with the pool and imports this module before they take tasks, so the load
+// overlaps the main thread reading and cutting the first tasks instead of delaying the first.
+// Then take every branch of the task code once, so V8 optimizes it with complete type feedback
+// instead of deoptimizing and recompiling it as documents reach rare branches (see warm.ts).
+warmUp(tokenizer, init.maxSentenceChars);
 
 /** Piscina's transferable protocol: send `value`, moving `buffers` instead of copying them. */
 class Moved<T> {
