@@ -21,7 +21,12 @@ const tokenizer = init.tokenizer === BUILTIN_TOKENIZER
 // overlaps the main thread reading and cutting the first tasks instead of delaying the first.
 // Then take every branch of the task code once, so V8 optimizes it with complete type feedback
 // instead of deoptimizing and recompiling it as documents reach rare branches (see warm.ts).
-warmUp(tokenizer, init.maxSentenceChars);
+try {
+  warmUp(tokenizer, init.maxSentenceChars);
+} catch {
+  // Only a speed-up: a tokenizer that cannot encode the sample text fails on real tasks, with
+  // the task's error, not here.
+}
 
 /** Piscina's transferable protocol: send `value`, moving `buffers` instead of copying them. */
 class Moved<T> {
