@@ -6,29 +6,18 @@ import path from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { defaultCorpusFiles, loadTokenizer } from 'maskpack';
 import { gpt2PieceBytes } from '../src/tokenizer/gpt2.js';
+import { bytesToUnicode } from './helpers/tokenizer-json.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'maskpack-gpt2compat-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function byteChars(): string[] {
-  const bs: number[] = [];
-  for (let b = 33; b <= 126; b++) bs.push(b);
-  for (let b = 161; b <= 172; b++) bs.push(b);
-  for (let b = 174; b <= 255; b++) bs.push(b);
-  const cs = bs.slice();
-  let n = 0;
-  for (let b = 0; b < 256; b++) if (!bs.includes(b)) { bs.push(b); cs.push(256 + n++); }
-  const out: string[] = [];
-  bs.forEach((b, i) => { out[b] = String.fromCodePoint(cs[i]); });
-  return out;
-}
 
 /**
  * A roberta-style tokenizer.json with GPT-2's pieces under permuted ids (as roberta-base's
  * frequency-ordered ids are): merges rebuilt from gpt-tokenizer's ranks (merge i forms piece 256 + i).
  */
 function gpt2TokenizerJson(): { json: any; idOf: (t: number) => number } {
-  const chars = byteChars();
+  const chars = bytesToUnicode();
   const strs = gpt2PieceBytes().map((p) => Array.from(p, (b) => chars[b]).join(''));
   const rank = new Map(strs.map((s, i) => [s, i]));
   const merges: string[] = [];

@@ -1,7 +1,7 @@
 /** A Hugging Face tokenizer.json small enough to build in a test. */
 
-/** GPT-2's byte → printable character table. */
-function bytesToUnicode(): string[] {
+/** GPT-2's byte → printable character table (bytes_to_unicode), written out for the tests. */
+export function bytesToUnicode(): string[] {
   const bs: number[] = [];
   for (let b = 33; b <= 126; b++) bs.push(b);
   for (let b = 161; b <= 172; b++) bs.push(b);
