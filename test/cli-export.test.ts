@@ -1,31 +1,14 @@
 // `maskpack export`: numpy loads the loader's batches; failures leave nothing that looks complete.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { Batch } from 'maskpack';
 import { cli, fixture, libraryBatches } from './cli-fixture.js';
+import { concat, loadWithNumpy } from './helpers/numpy.js';
 
 const dir = fixture();
 const prefix = path.join(dir, 's');
-
-const PY = `
-import json, sys, numpy as np
-d = sys.argv[1]
-out = {}
-for name in ['input_ids', 'attention_mask', 'labels', 'token_type_ids', 'next_sentence_label', 'batch_offsets']:
-    try:
-        a = np.load(f'{d}/{name}.npy')
-    except FileNotFoundError:
-        continue
-    out[name] = {'dtype': str(a.dtype), 'shape': list(a.shape), 'values': a.reshape(-1).tolist()}
-print(json.dumps(out))
-`;
-
-function concat(arrays: Int32Array[]): number[] {
-  return arrays.flatMap((a) => [...a]);
-}
 
 test('numpy loads exactly the loader batches of each epoch (pair format, 2 workers, 2 epochs)', async () => {
   const r = cli(dir, ['export', 's', '--out', 'out', '--format', 'segment-pair', '--seq-len', '48', '--batch', '5', '--seed', '9', '--epoch', '3', '--epochs', '2', '--workers', '2', '--json']);
@@ -40,7 +23,7 @@ test('numpy loads exactly the loader batches of each epoch (pair format, 2 worke
     const offsets = batches.map((b) => (offset += b.shape[0]) - b.shape[0]);
     const tokens = batches.reduce((n, b) => n + b.attentionMask.reduce((s, m) => s + m, 0), 0);
     assert.deepEqual([e.rows, e.batches, e.tokens], [rows, batches.length, tokens]);
-    const got = JSON.parse(execFileSync('python3', ['-c', PY, path.join(dir, 'out', `epoch-${e.epoch}`)], { encoding: 'utf8' }));
+    const got = loadWithNumpy(path.join(dir, 'out', `epoch-${e.epoch}`));
     const grid = (values: number[]): object => ({ dtype: 'int32', shape: [rows, 48], values });
     assert.deepEqual(got, {
       input_ids: grid(concat(batches.map((b) => b.inputIds))),
