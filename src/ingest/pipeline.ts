@@ -174,6 +174,17 @@ export async function runPipeline(events: AsyncIterable<DocEvent>, o: PipelineOp
     writer.abort();
     throw err;
   } finally {
+    if (!destroyed) {
+      // A failed or interrupted run: let the tasks in flight settle first (a worker's reply that
+      // arrives after its pool was destroyed is an uncaught error in Piscina), at most SETTLE_MS.
+      let timer: NodeJS.Timeout | undefined;
+      const settled = Promise.allSettled([...queue.map((q) => q.result), wordStarts]);
+      await Promise.race([settled, new Promise((resolve) => { timer = setTimeout(resolve, SETTLE_MS); })]);
+      clearTimeout(timer);
+    }
     await (destroyed ?? pool.destroy());
   }
 }
+
+/** How long a failed run waits for the tasks in flight before stopping the workers. */
+const SETTLE_MS = 2000;
