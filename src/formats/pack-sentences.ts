@@ -40,6 +40,18 @@ export function packSentences(
   let start = 0; // first flat token of the open sample
   let startDoc = 0; // its document
   let lastDoc = -1;
+  /** Records a sample of `count` store tokens from flat token `first` (document `doc`), `row` tokens with specials. */
+  const emit = (first: number, count: number, row: number, doc: number): void => {
+    starts.push(first);
+    counts.push(count);
+    rows.push(row);
+    firstDocs.push(doc);
+  };
+  const closeOpen = (): void => {
+    emit(start, body, used + 2, startDoc);
+    used = 0;
+    body = 0;
+  };
 
   for (let d = 0; d < numDocuments; d++) {
     const sEnd = documentIndex[d + 1];
@@ -58,37 +70,17 @@ export function packSentences(
           lastDoc = d;
           len = 0;
         } else if (used === 0) {
-          starts.push(pos);
-          counts.push(room);
-          rows.push(seqLen);
-          firstDocs.push(d);
+          emit(pos, room, seqLen, d);
           pos += room;
           len -= room;
         } else {
-          starts.push(start);
-          counts.push(body);
-          rows.push(used + 2);
-          firstDocs.push(startDoc);
-          used = 0;
-          body = 0;
+          closeOpen();
         }
       }
     }
-    if (!crossDocuments && used > 0) {
-      starts.push(start);
-      counts.push(body);
-      rows.push(used + 2);
-      firstDocs.push(startDoc);
-      used = 0;
-      body = 0;
-    }
+    if (!crossDocuments && used > 0) closeOpen();
   }
-  if (used > 0) {
-    starts.push(start);
-    counts.push(body);
-    rows.push(used + 2);
-    firstDocs.push(startDoc);
-  }
+  if (used > 0) closeOpen();
   return {
     kind: 'single',
     format,
