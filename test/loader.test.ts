@@ -1,6 +1,7 @@
 // The parallel loader: same bytes for any number of workers, sampler order, transfer instead of
 // copy, resume, bounded prefetch, and failures that reject instead of hanging.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Collator, createLoader, createMemoryStore, createSampler, MaskpackError, robertaSpecials, type Batch, type LoaderOptions } from 'maskpack';
@@ -112,6 +113,23 @@ test('close() in the middle of an epoch frees the workers; next() then reports d
   await loader.next();
   await loader.close();
   assert.deepEqual(await loader.next(), { value: undefined, done: true });
+});
+
+test('a loader abandoned mid-epoch, or read to the end without close(), does not keep the process alive', () => {
+  const script = `
+    import { createLoader, createMemoryStore, robertaSpecials } from 'maskpack';
+    const documents = [Array.from({ length: 40 }, (_, s) => Int32Array.from({ length: 30 }, (_, i) => 4 + ((s * 31 + i) % 500)))];
+    const store = createMemoryStore({ documents, vocabSize: 50265, specials: robertaSpecials });
+    const abandoned = createLoader(store, { seqLen: 64, batchSize: 2, workers: 2 });
+    await abandoned.next();
+    let n = 0;
+    for await (const batch of createLoader(store, { seqLen: 64, batchSize: 4, workers: 1 })) n += batch.shape[0];
+    console.log('rows', n);
+  `;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000, cwd: process.cwd() });
+  assert.equal(child.signal, null, `the process was killed after 30 s (it hung): ${child.stderr}`);
+  assert.equal(child.status, 0, child.stderr);
+  assert.match(child.stdout, /rows \d+/);
 });
 
 test('with a slow consumer at most `prefetch` batches exist and memory stays flat over an epoch', async () => {

@@ -44,7 +44,10 @@ export function loadStore(arena: Arena, store: TokenStore): StoreRegion {
 
 /** Where one batch's inputs and outputs live in kernel memory. */
 export interface Buffers {
+  /** Output rows of `width` the buffers hold (a chunk of a batch, or a whole batch). */
   rows: number;
+  /** Rows of plan (row starts, sample ids) they hold. */
+  planRows: number;
   width: number;
   items: number;
   itemCap: number;
@@ -56,6 +59,12 @@ export interface Buffers {
   types: number;
   scratch: number;
 }
+
+/**
+ * Bytes of kernel output per chunk of rows in {@link CollateKernel.run} (four i32 arrays): small
+ * enough to stay in a core's L2 cache until copied out.
+ */
+const CHUNK_BYTES = 256 << 10;
 
 export class CollateKernel {
   private readonly mask: MaskKernel;
@@ -75,25 +84,31 @@ export class CollateKernel {
    * back, where they are large enough); the epoch's parameters replace the defaults for this call.
    */
   run(tier: KernelTier, plan: RowPlan, params: MaskParams = this.params, into?: OutputBuffers): Batch {
-    const b = this.execute(tier, plan, params);
-    const arena = this.mask.arena;
-    const n = plan.rows * plan.width;
-    const out = (ptr: number, reuse: ArrayBuffer | undefined): Int32Array => {
-      const src = arena.i32(ptr, n);
-      if (!reuse || reuse.byteLength < 4 * n) return src.slice();
-      const dst = new Int32Array(reuse, 0, n);
-      dst.set(src);
-      return dst;
-    };
+    const { rows, width } = plan;
     const pair = plan.nextSentenceLabel !== undefined;
-    return {
-      inputIds: out(b.ids, into?.inputIds),
-      attentionMask: out(b.attention, into?.attentionMask),
-      labels: out(b.labels, into?.labels),
-      ...(pair ? { tokenTypeIds: out(b.types, into?.tokenTypeIds), nextSentenceLabel: plan.nextSentenceLabel!.slice() } : {}),
-      shape: [plan.rows, plan.width] as const,
+    const n = rows * width;
+    const dst = (reuse: ArrayBuffer | undefined): Int32Array =>
+      (reuse && reuse.byteLength >= 4 * n ? new Int32Array(reuse, 0, n) : new Int32Array(n));
+    const batch: Batch = {
+      inputIds: dst(into?.inputIds),
+      attentionMask: dst(into?.attentionMask),
+      labels: dst(into?.labels),
+      ...(pair ? { tokenTypeIds: dst(into?.tokenTypeIds), nextSentenceLabel: plan.nextSentenceLabel!.slice() } : {}),
+      shape: [rows, width] as const,
       sampleIds: plan.sampleIds.slice(),
     };
+    // Rows go through the kernel a chunk at a time and are copied out while the chunk is still in
+    // cache: the outputs cross memory once, not three times (kernel write, copy read, copy write).
+    const chunk = Math.max(1, Math.floor(CHUNK_BYTES / (16 * width)));
+    const arena = this.mask.arena;
+    this.pass(tier, plan, params, chunk, (b, r0, r1) => {
+      const m = (r1 - r0) * width;
+      batch.inputIds.set(arena.i32(b.ids, m), r0 * width);
+      batch.attentionMask.set(arena.i32(b.attention, m), r0 * width);
+      batch.labels.set(arena.i32(b.labels, m), r0 * width);
+      if (pair) batch.tokenTypeIds!.set(arena.i32(b.types, m), r0 * width);
+    });
+    return batch;
   }
 
   /**
@@ -101,35 +116,53 @@ export class CollateKernel {
    * this kernel's buffers in WebAssembly memory (where {@link run} copies it out from).
    */
   execute(tier: KernelTier, plan: RowPlan, params: MaskParams = this.params): Buffers {
+    return this.pass(tier, plan, params, plan.rows);
+  }
+
+  /**
+   * Checks the plan, copies it in, and runs the kernel over rows `[r0, r0 + chunk)`, …; each
+   * chunk's outputs start at the buffers' beginning, and `done` sees them before the next chunk.
+   */
+  private pass(tier: KernelTier, plan: RowPlan, params: MaskParams, chunk: number, done?: (b: Buffers, r0: number, r1: number) => void): Buffers {
     checkPlan(plan, this.region.numTokens, this.params.vocabSize);
     const { rows, width } = plan;
-    const b = this.reserve(rows, width, plan.items.length / 3);
+    const b = this.reserve(Math.min(rows, chunk), width, rows, plan.items.length / 3);
     const arena = this.mask.arena;
     arena.i32(b.items, plan.items.length).set(plan.items);
     arena.i32(b.rowItemStart, rows + 1).set(plan.rowItemStart);
     arena.u32(b.sampleIds, rows).set(plan.sampleIds);
     if (params !== this.params) this.mask.setParams(params);
     const fn = tier === 'simd' ? this.mask.exports.collateSimd : this.mask.exports.collateScalar;
-    const status = fn(this.mask.paramsPtr, this.pad, this.region.ptr, this.region.elemSize, b.items, b.rowItemStart,
-      rows, width, b.sampleIds, b.ids, b.labels, b.attention, b.types, b.scratch);
-    if (params !== this.params) this.mask.setParams(this.params);
-    if (status !== 0) throw new MaskpackError('ERR_KERNEL', `collate kernel: row ${-1 - status} does not fit in width ${width}`);
+    try {
+      for (let r0 = 0; r0 < rows; r0 += chunk) {
+        const r1 = Math.min(rows, r0 + chunk);
+        const status = fn(this.mask.paramsPtr, this.pad, this.region.ptr, this.region.elemSize, b.items, b.rowItemStart + 4 * r0,
+          r1 - r0, width, b.sampleIds + 4 * r0, b.ids, b.labels, b.attention, b.types, b.scratch);
+        if (status !== 0) throw new MaskpackError('ERR_KERNEL', `collate kernel: row ${r0 - 1 - status} does not fit in width ${width}`);
+        done?.(b, r0, r1);
+      }
+    } finally {
+      if (params !== this.params) this.mask.setParams(this.params);
+    }
     return b;
   }
 
-  private reserve(rows: number, width: number, items: number): Buffers {
+  /** Buffers for plans of `planRows` rows and `items` items, with outputs for `rows` rows of `width`. */
+  private reserve(rows: number, width: number, planRows: number, items: number): Buffers {
     const b = this.buffers;
-    if (b && b.rows >= rows && b.rows * b.width >= rows * width && b.width >= width && b.itemCap >= items) return b;
+    if (b && b.rows * b.width >= rows * width && b.width >= width && b.planRows >= planRows && b.itemCap >= items) return b;
     const arena = this.mask.arena;
-    const capRows = Math.max(rows, Math.ceil((b?.rows ?? 0) * 1.5));
+    const grow = (want: number, had = 0): number => Math.max(want, Math.ceil(had * 1.5));
     const capWidth = Math.max(width, b?.width ?? 0);
-    const itemCap = Math.max(items, Math.ceil((b?.itemCap ?? 0) * 1.5));
+    const capRows = Math.max(rows, b && b.rows * b.width >= rows * width ? b.rows : Math.ceil(((b?.rows ?? 0) * (b?.width ?? 0) * 1.5) / capWidth));
+    const planCap = grow(planRows, b?.planRows);
+    const itemCap = grow(items, b?.itemCap);
     const n = capRows * capWidth;
     this.buffers = {
-      rows: capRows, width: capWidth, itemCap,
+      rows: capRows, width: capWidth, planRows: planCap, itemCap,
       items: arena.claim(12 * itemCap),
-      rowItemStart: arena.claim(4 * (capRows + 1)),
-      sampleIds: arena.claim(4 * capRows),
+      rowItemStart: arena.claim(4 * (planCap + 1)),
+      sampleIds: arena.claim(4 * planCap),
       ids: arena.claim(4 * n),
       labels: arena.claim(4 * n),
       attention: arena.claim(4 * n),

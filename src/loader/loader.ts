@@ -8,7 +8,6 @@
  * The main thread only orders batches; everything proportional to tokens runs in workers.
  */
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
 import type { Batch } from '../batch.js';
 import { CollateKernel, loadStore } from '../collate/kernel.js';
 import { fromWire, MaskpackError } from '../errors.js';
@@ -18,12 +17,10 @@ import type { TokenStore } from '../store/types.js';
 import { Arena, createKernelMemory } from '../wasm/arena.js';
 import { kernelModule } from '../wasm/module.js';
 import { resolveLoaderOptions, type LoaderOptions, type ResolvedLoaderOptions } from './options.js';
-import { outputBuffers, toShared, type WorkerInit, type WorkerReply, type WorkerTask } from './protocol.js';
+import { outputBuffers, toShared, type WorkerInit, type WorkerJob } from './protocol.js';
+import { JobStreams } from './streams.js';
 import type { OutputBuffers } from '../collate/kernel.js';
 import type { SampleIndex } from '../formats/types.js';
-
-/** How long closing waits for batches in flight before stopping the workers. */
-const SETTLE_MS = 2000;
 
 interface Pending {
   epoch: number;
@@ -35,7 +32,7 @@ export class Loader implements AsyncIterableIterator<Batch> {
   readonly options: ResolvedLoaderOptions;
   private readonly sampler: Sampler;
   private readonly endEpoch: number;
-  private readonly pool: Piscina | undefined;
+  private readonly pool: JobStreams | undefined;
   private readonly inline: CollateKernel | undefined;
   private readonly queue: Pending[] = [];
   /** Sample indexes in shared memory, by epoch (the last two, as the sampler keeps). */
@@ -63,14 +60,7 @@ export class Loader implements AsyncIterableIterator<Batch> {
     if (o.workers === 0) {
       this.inline = new CollateKernel(o.mask, store.specials.pad, region, memory);
     } else {
-      this.pool = new Piscina({
-        filename: new URL('./worker.js', import.meta.url).href,
-        workerData: init,
-        minThreads: o.workers,
-        maxThreads: o.workers,
-        concurrentTasksPerWorker: 1,
-        idleTimeout: Number.MAX_SAFE_INTEGER,
-      });
+      this.pool = new JobStreams(new URL('./worker.js', import.meta.url).href, init, o.workers);
     }
   }
 
@@ -83,7 +73,10 @@ export class Loader implements AsyncIterableIterator<Batch> {
     if (this.closed) return { value: undefined, done: true };
     this.fill();
     const head = this.queue[0];
-    if (!head) return { value: undefined, done: true };
+    if (!head) {
+      void this.shutdown(); // the last batch is delivered: free the workers now
+      return { value: undefined, done: true };
+    }
     try {
       const batch = await head.result;
       if (this.closed) return { value: undefined, done: true };
@@ -148,26 +141,19 @@ export class Loader implements AsyncIterableIterator<Batch> {
   /** Diagnostics for the tests: byte lengths of the last batch a worker sent (0 = moved away). */
   async lastTransfer(): Promise<number[]> {
     if (!this.pool) return [];
-    const reply = (await this.pool.run({ kind: 'lastTransfer' } satisfies WorkerTask)) as WorkerReply;
+    const reply = await this.pool.post(this.pool.streams[0], { kind: 'lastTransfer' }, 'lastTransfer');
     return reply.kind === 'lastTransfer' ? reply.byteLengths : [];
   }
 
-  /**
-   * Lets the tasks in flight settle (they take milliseconds; a worker replying after its pool
-   * was destroyed upsets Piscina), at most `SETTLE_MS`, then stops the workers.
-   */
+  /** Lets the batches in flight finish (briefly, see `JobStreams.close`), then stops the workers. */
   private shutdown(): Promise<void> {
     this.stopping ??= this.stop();
     return this.stopping;
   }
 
   private async stop(): Promise<void> {
-    const pending = this.queue.splice(0).map((p) => p.result.catch(() => undefined));
-    if (!this.pool) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(pending), new Promise((resolve) => { timer = setTimeout(resolve, SETTLE_MS); })]);
-    clearTimeout(timer);
-    await this.pool.destroy();
+    this.queue.splice(0);
+    await this.pool?.close();
   }
 
   /** Submits batches until `prefetch` are pending or the run's last epoch is planned. */
@@ -186,27 +172,26 @@ export class Loader implements AsyncIterableIterator<Batch> {
           result = Promise.reject(new MaskpackError('ERR_KERNEL', `${where}: ${(err as Error).message}`, { cause: err }));
         }
       } else {
-        const task: WorkerTask = {
-          kind: 'collate', epoch: b.epoch, batchIndex: b.batchIndex, sampleIds: b.sampleIds, width: b.width, index: this.sharedIndex(b.epoch), recycled, fault,
-        };
+        const stream = this.pool!.pick();
+        const index = stream.epochs.has(b.epoch) ? undefined : this.sharedIndex(b.epoch);
+        if (index) {
+          stream.epochs.add(b.epoch);
+          for (const e of stream.epochs) if (e < b.epoch - 1) stream.epochs.delete(e);
+        }
+        const job: WorkerJob = { kind: 'collate', epoch: b.epoch, batchIndex: b.batchIndex, sampleIds: b.sampleIds, width: b.width, index, recycled, fault };
         const reused = recycled ? Object.values(recycled).filter((x) => x !== undefined) : [];
-        result = this.pool!.run(task, { transferList: [b.sampleIds.buffer as ArrayBuffer, ...reused] }).then(
-          (reply: WorkerReply) => {
-            if (reply.kind === 'batch') return reply.batch;
-            if (reply.kind === 'error') throw fromWire(reply.error, where);
-            throw new MaskpackError('ERR_WORKER', `${where}: unexpected reply ${reply.kind}`);
-          },
-          (err: Error) => {
-            throw new MaskpackError('ERR_WORKER', `${where}: worker failed: ${err.message}`, { cause: err });
-          },
-        );
+        result = this.pool!.post(stream, job, where, [b.sampleIds.buffer as ArrayBuffer, ...reused]).then((reply) => {
+          if (reply.kind === 'batch') return reply.batch;
+          if (reply.kind === 'error') throw fromWire(reply.error, where);
+          throw new MaskpackError('ERR_WORKER', `${where}: unexpected reply ${reply.kind}`);
+        });
       }
       result.catch(() => undefined); // observed when its turn comes; never an unhandled rejection
       this.queue.push({ epoch: b.epoch, batchIndex: b.batchIndex, result });
     }
   }
 
-  /** The epoch's sample index over shared memory: posted with every task, copied never. */
+  /** The epoch's sample index over shared memory: posted once per epoch to each worker, copied never. */
   private sharedIndex(epoch: number): SampleIndex {
     let shared = this.sharedIndexes.get(epoch);
     if (!shared) {

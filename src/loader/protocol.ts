@@ -3,6 +3,7 @@
  * back. Plain data and typed arrays only (structured clone); errors travel as `WireError`
  * because an `Error` subclass loses its class across threads.
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { Batch } from '../batch.js';
 import type { WireError } from '../errors.js';
 import type { KernelTier } from '../mask/kernel.js';
@@ -48,16 +49,35 @@ export interface WorkerInit {
 /** Deliberate failures, for the tests of the failure paths. */
 export type Fault = 'throw' | 'exit';
 
-export type WorkerTask =
-  /** Plan the rows of `sampleIds` from the (shared) sample index of the epoch, then collate and mask them. */
+/**
+ * The start-up task each worker of the loader runs once (see `streams.ts`): it hands the worker
+ * the port it serves jobs on, posts `ready` there, and resolves with the worker's thread id when
+ * the main thread answers `go` (once every worker is ready).
+ */
+export interface StreamTask {
+  kind: 'stream';
+  port: MessagePort;
+}
+
+/** A worker's first message on its port. */
+export interface StreamReady {
+  kind: 'ready';
+}
+
+export type WorkerJob =
+  /** Plan the rows of `sampleIds` from the epoch's (shared) sample index, then collate and mask them. */
   | {
-    kind: 'collate'; epoch: number; batchIndex: number; sampleIds: Uint32Array; width: number; index: SampleIndex;
+    kind: 'collate'; epoch: number; batchIndex: number; sampleIds: Uint32Array; width: number;
+    /** The epoch's sample index, sent with the worker's first job of that epoch only. */
+    index?: SampleIndex;
     /** Buffers of an earlier batch the consumer gave back, transferred here to be written again. */
     recycled?: OutputBuffers;
     fault?: Fault;
   }
   /** Byte lengths of the buffers of the last batch this worker sent (0 once moved away). */
-  | { kind: 'lastTransfer' };
+  | { kind: 'lastTransfer' }
+  /** Every worker is ready: end the start-up task (no reply). */
+  | { kind: 'go' };
 
 export type WorkerReply =
   | { kind: 'batch'; batch: Batch }

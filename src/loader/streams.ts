@@ -1,0 +1,164 @@
+/**
+ * The loader's job streams: a Piscina pool whose every worker serves jobs on a MessagePort of
+ * its own, so that each worker always has its next batches queued.
+ *
+ * ```
+ *  main thread                                   worker w (Piscina thread)
+ *  post(job) ──port w──▶ job queue ──▶ plan + collate + mask ──port w──▶ reply (buffers moved)
+ *  waiting[w]: FIFO of jobs posted, resolved by the replies in order
+ * ```
+ * Why not one Piscina task per batch: a thread takes its next task only after the main thread
+ * has handled the previous reply, so a worker idled for a round trip per batch (~0.3 ms of
+ * ~1.1), and Piscina's per-task bookkeeping cost the main thread ~0.2 ms per batch, which on
+ * two cores was taken from the workers. Piscina still starts, owns and stops the threads: one
+ * start-up task per worker hands it its port. The start-up tasks hold their threads until every
+ * worker has checked in, so each lands on its own thread; then they return, and with Piscina's
+ * Atomics wait loop disabled the threads keep serving their ports from their event loops.
+ *
+ * Failures: a job's error comes back as its reply; a worker that dies closes its port, which
+ * rejects every job it had not answered with the thread's exit code or error. A port keeps the
+ * process alive only while jobs wait on it, so an abandoned loader does not hold the process.
+ */
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { MaskpackError } from '../errors.js';
+import type { StreamReady, StreamTask, WorkerInit, WorkerJob, WorkerReply } from './protocol.js';
+
+/** How long closing waits for the workers to finish their queued jobs before stopping them. */
+const SETTLE_MS = 2000;
+/** How long a closed port waits for its thread's exit code, for the error message. */
+const EXIT_WAIT_MS = 500;
+
+/** A job posted to a worker, waiting for its reply (replies come back in posting order). */
+interface Waiter {
+  where: string;
+  resolve(reply: WorkerReply): void;
+  reject(err: Error): void;
+}
+
+/** One worker's job stream. */
+export interface Stream {
+  readonly port: MessagePort;
+  readonly waiting: Waiter[];
+  /** Epochs whose sample index this worker already has. */
+  readonly epochs: Set<number>;
+  /** Why the worker stopped: its exit code, uncaught error or failed start-up task. */
+  readonly stopped: Promise<string>;
+  /** Why the stream ended: its later jobs fail at once with it. */
+  ended?: Error;
+  /** Called once no job waits (set by `close`). */
+  idle?: () => void;
+}
+
+export class JobStreams {
+  readonly streams: Stream[] = [];
+  private readonly pool: Piscina;
+  private readonly started: Promise<unknown>[] = [];
+  private ready = 0;
+  private stopping = false;
+  /** An error a worker raised outside any task (Piscina reports those on the pool). */
+  private poolError: Error | undefined;
+
+  constructor(filename: string, init: WorkerInit, workers: number) {
+    this.pool = new Piscina({
+      filename, workerData: init, minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: 1,
+      idleTimeout: Number.MAX_SAFE_INTEGER, atomics: 'disabled',
+    });
+    this.pool.on('error', (err: Error) => {
+      this.poolError = err;
+    });
+    for (let w = 0; w < workers; w++) this.streams.push(this.open());
+  }
+
+  /** The stream with the fewest jobs waiting (the first such). */
+  pick(): Stream {
+    return this.streams.reduce((a, s) => (s.waiting.length < a.waiting.length ? s : a));
+  }
+
+  /** Posts `job` to `stream`; resolves with the worker's reply, rejects (`ERR_WORKER`, naming `where`) if the worker dies first. */
+  post(stream: Stream, job: WorkerJob, where: string, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+    return new Promise((resolve, reject) => {
+      if (stream.ended) {
+        reject(failed(where, stream.ended));
+        return;
+      }
+      stream.waiting.push({ where, resolve, reject });
+      if (stream.waiting.length === 1) stream.port.ref();
+      stream.port.postMessage(job, transfer);
+    });
+  }
+
+  /**
+   * Lets the queued jobs finish (at most `SETTLE_MS`: they take milliseconds), closes the ports
+   * and stops the threads. Jobs still waiting then reject.
+   */
+  async close(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    let timer: NodeJS.Timeout | undefined;
+    const idle = this.streams.map((s) => (s.ended || s.waiting.length === 0 ? undefined : new Promise<void>((resolve) => { s.idle = resolve; })));
+    await Promise.race([Promise.all(idle), new Promise((resolve) => { timer = setTimeout(resolve, SETTLE_MS); })]);
+    clearTimeout(timer);
+    for (const s of this.streams) this.end(s, new Error('the loader was closed'));
+    await Promise.allSettled(this.started);
+    await this.pool.destroy();
+  }
+
+  private open(): Stream {
+    const { port1, port2 } = new MessageChannel();
+    let stoppedBecause!: (reason: string) => void;
+    const stream: Stream = { port: port1, waiting: [], epochs: new Set(), stopped: new Promise((resolve) => { stoppedBecause = resolve; }) };
+    port1.on('message', (reply: WorkerReply | StreamReady) => {
+      if (reply.kind === 'ready') {
+        if (++this.ready === this.streams.length) for (const s of this.streams) s.port.postMessage({ kind: 'go' } satisfies WorkerJob);
+        return;
+      }
+      stream.waiting.shift()?.resolve(reply);
+      if (stream.waiting.length === 0) {
+        port1.unref();
+        stream.idle?.();
+      }
+    });
+    // A worker that dies closes its end of the port. Node delivers the replies it posted before
+    // that first, so the jobs it finished resolve and the failure names the job it was on.
+    // (Draining the port with receiveMessageOnPort instead crashes Node 20 once the thread is gone.)
+    const giveUp = (): void => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<string>((resolve) => { timer = setTimeout(resolve, EXIT_WAIT_MS, 'its thread stopped'); });
+      void Promise.race([stream.stopped, late]).then((reason) => {
+        clearTimeout(timer);
+        this.end(stream, new Error(this.poolError ? `${reason}: ${this.poolError.message}` : reason));
+      });
+    };
+    port1.on('close', giveUp);
+    port1.unref();
+    const task = this.pool.run({ kind: 'stream', port: port2 } satisfies StreamTask, { transferList: [port2] }).then(
+      (threadId: number) => {
+        const thread = this.pool.threads.find((t: Worker) => t.threadId === threadId);
+        thread?.once('exit', (code) => stoppedBecause(`its thread exited with code ${code}`));
+        thread?.once('error', (err) => stoppedBecause(`its thread failed: ${err.message}`));
+      },
+      (err: unknown) => {
+        // The start-up task failed (the worker died before every worker was ready, or could not
+        // start): its port closes too, unless the task never reached the thread.
+        stoppedBecause(err instanceof Error ? err.message : String(err));
+        setTimeout(giveUp, EXIT_WAIT_MS).unref();
+      },
+    );
+    this.started.push(task);
+    return stream;
+  }
+
+  /** Ends `stream`: every job still waiting rejects with `err`, and later jobs fail at once. */
+  private end(stream: Stream, err: Error): void {
+    if (stream.ended) return;
+    stream.ended = err;
+    for (const w of stream.waiting.splice(0)) w.reject(failed(w.where, err));
+    stream.idle?.();
+    stream.port.close();
+  }
+}
+
+function failed(where: string, err: Error): MaskpackError {
+  return new MaskpackError('ERR_WORKER', `${where}: worker failed: ${err.message}`, { cause: err });
+}
