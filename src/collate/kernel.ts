@@ -87,28 +87,34 @@ export class CollateKernel {
     const { rows, width } = plan;
     const pair = plan.nextSentenceLabel !== undefined;
     const n = rows * width;
-    const dst = (reuse: ArrayBuffer | undefined): Int32Array =>
-      (reuse && reuse.byteLength >= 4 * n ? new Int32Array(reuse, 0, n) : new Int32Array(n));
-    const batch: Batch = {
-      inputIds: dst(into?.inputIds),
-      attentionMask: dst(into?.attentionMask),
-      labels: dst(into?.labels),
-      ...(pair ? { tokenTypeIds: dst(into?.tokenTypeIds), nextSentenceLabel: plan.nextSentenceLabel!.slice() } : {}),
+    const fits = (b: ArrayBuffer | undefined): b is ArrayBuffer => b !== undefined && b.byteLength >= 4 * n;
+    const arena = this.mask.arena;
+    const batch = (ids: Int32Array, attention: Int32Array, labels: Int32Array, types: Int32Array | undefined): Batch => ({
+      inputIds: ids, attentionMask: attention, labels,
+      ...(pair ? { tokenTypeIds: types!, nextSentenceLabel: plan.nextSentenceLabel!.slice() } : {}),
       shape: [rows, width] as const,
       sampleIds: plan.sampleIds.slice(),
-    };
-    // Rows go through the kernel a chunk at a time and are copied out while the chunk is still in
-    // cache: the outputs cross memory once, not three times (kernel write, copy read, copy write).
+    });
+    if (!fits(into?.inputIds) || !fits(into.attentionMask) || !fits(into.labels) || (pair && !fits(into.tokenTypeIds))) {
+      // Fresh buffers: one pass, then `slice` (new memory that is not zeroed first, unlike
+      // `new Int32Array(n)`, whose zeroing would touch every page twice).
+      const b = this.execute(tier, plan, params);
+      return batch(arena.i32(b.ids, n).slice(), arena.i32(b.attention, n).slice(), arena.i32(b.labels, n).slice(), pair ? arena.i32(b.types, n).slice() : undefined);
+    }
+    // Given-back buffers: rows go through the kernel a chunk at a time and are copied out while
+    // the chunk is still in cache, so the outputs cross main memory once, not three times
+    // (kernel write, copy read, copy write).
+    const out = batch(new Int32Array(into.inputIds, 0, n), new Int32Array(into.attentionMask, 0, n), new Int32Array(into.labels, 0, n),
+      pair ? new Int32Array(into.tokenTypeIds!, 0, n) : undefined);
     const chunk = Math.max(1, Math.floor(CHUNK_BYTES / (16 * width)));
-    const arena = this.mask.arena;
     this.pass(tier, plan, params, chunk, (b, r0, r1) => {
       const m = (r1 - r0) * width;
-      batch.inputIds.set(arena.i32(b.ids, m), r0 * width);
-      batch.attentionMask.set(arena.i32(b.attention, m), r0 * width);
-      batch.labels.set(arena.i32(b.labels, m), r0 * width);
-      if (pair) batch.tokenTypeIds!.set(arena.i32(b.types, m), r0 * width);
+      out.inputIds.set(arena.i32(b.ids, m), r0 * width);
+      out.attentionMask.set(arena.i32(b.attention, m), r0 * width);
+      out.labels.set(arena.i32(b.labels, m), r0 * width);
+      if (pair) out.tokenTypeIds!.set(arena.i32(b.types, m), r0 * width);
     });
-    return batch;
+    return out;
   }
 
   /**
