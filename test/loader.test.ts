@@ -115,6 +115,14 @@ test('close() in the middle of an epoch frees the workers; next() then reports d
   assert.deepEqual(await loader.next(), { value: undefined, done: true });
 });
 
+test('close() during start-up, or with a worker that never got a batch, settles and stops the workers', { timeout: 30_000 }, async () => {
+  await createLoader(store, { ...base, workers: 2 }).close();
+  const one = createLoader(store, { ...base, workers: 2, prefetch: 1 });
+  assert.ok((await one.next()).value);
+  await one.close();
+  assert.deepEqual(await one.next(), { value: undefined, done: true });
+});
+
 test('a loader abandoned mid-epoch, or read to the end without close(), does not keep the process alive', () => {
   const script = `
     import { createLoader, createMemoryStore, robertaSpecials } from 'maskpack';

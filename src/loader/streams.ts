@@ -48,6 +48,8 @@ export interface Stream {
   ended?: Error;
   /** Called once no job waits (set by `close`). */
   idle?: () => void;
+  /** The worker said `ready`, or the stream ended before it could: it no longer holds up `go`. */
+  counted?: boolean;
 }
 
 export class JobStreams {
@@ -56,23 +58,22 @@ export class JobStreams {
   private readonly started: Promise<unknown>[] = [];
   private ready = 0;
   private stopping = false;
-  /** An error a worker raised outside any task (Piscina reports those on the pool). */
-  private poolError: Error | undefined;
 
   constructor(filename: string, init: WorkerInit, workers: number) {
     this.pool = new Piscina({
       filename, workerData: init, minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: 1,
       idleTimeout: Number.MAX_SAFE_INTEGER, atomics: 'disabled',
     });
-    this.pool.on('error', (err: Error) => {
-      this.poolError = err;
-    });
+    // A worker's uncaught error outside a task is emitted on the pool (unhandled, it would throw
+    // in this thread); the stream of that worker reports it through its thread's 'error' event.
+    this.pool.on('error', () => undefined);
     for (let w = 0; w < workers; w++) this.streams.push(this.open());
   }
 
-  /** The stream with the fewest jobs waiting (the first such). */
+  /** The live stream with the fewest jobs waiting (the first such); an ended one only when all have ended. */
   pick(): Stream {
-    return this.streams.reduce((a, s) => (s.waiting.length < a.waiting.length ? s : a));
+    const live = this.streams.filter((s) => !s.ended);
+    return (live.length ? live : this.streams).reduce((a, s) => (s.waiting.length < a.waiting.length ? s : a));
   }
 
   /** Posts `job` to `stream`; resolves with the worker's reply, rejects (`ERR_WORKER`, naming `where`) if the worker dies first. */
@@ -82,9 +83,15 @@ export class JobStreams {
         reject(failed(where, stream.ended));
         return;
       }
+      try {
+        stream.port.postMessage(job, transfer);
+      } catch (err) {
+        // Not sent (e.g. a buffer that cannot be transferred): no reply will come for it.
+        reject(new MaskpackError('ERR_WORKER', `${where}: could not send the job: ${(err as Error).message}`, { cause: err }));
+        return;
+      }
       stream.waiting.push({ where, resolve, reject });
       if (stream.waiting.length === 1) stream.port.ref();
-      stream.port.postMessage(job, transfer);
     });
   }
 
@@ -100,7 +107,10 @@ export class JobStreams {
     await Promise.race([Promise.all(idle), new Promise((resolve) => { timer = setTimeout(resolve, SETTLE_MS); })]);
     clearTimeout(timer);
     for (const s of this.streams) this.end(s, new Error('the loader was closed'));
-    await Promise.allSettled(this.started);
+    // A closed port ends its worker's start-up task; wait for those briefly (a task's reply after
+    // destroy() upsets Piscina), then stop the threads whatever state they are in.
+    await Promise.race([Promise.allSettled(this.started), new Promise((resolve) => { timer = setTimeout(resolve, EXIT_WAIT_MS); })]);
+    clearTimeout(timer);
     await this.pool.destroy();
   }
 
@@ -110,7 +120,7 @@ export class JobStreams {
     const stream: Stream = { port: port1, waiting: [], epochs: new Set(), stopped: new Promise((resolve) => { stoppedBecause = resolve; }) };
     port1.on('message', (reply: WorkerReply | StreamReady) => {
       if (reply.kind === 'ready') {
-        if (++this.ready === this.streams.length) for (const s of this.streams) s.port.postMessage({ kind: 'go' } satisfies WorkerJob);
+        this.count(stream);
         return;
       }
       stream.waiting.shift()?.resolve(reply);
@@ -127,7 +137,7 @@ export class JobStreams {
       const late = new Promise<string>((resolve) => { timer = setTimeout(resolve, EXIT_WAIT_MS, 'its thread stopped'); });
       void Promise.race([stream.stopped, late]).then((reason) => {
         clearTimeout(timer);
-        this.end(stream, new Error(this.poolError ? `${reason}: ${this.poolError.message}` : reason));
+        this.end(stream, new Error(reason));
       });
     };
     port1.on('close', giveUp);
@@ -149,10 +159,22 @@ export class JobStreams {
     return stream;
   }
 
+  /**
+   * Counts `stream` towards `go`, once: when every stream is ready or ended, the live ones get
+   * `go` (a worker that died or a loader closed during start-up must not hold the others).
+   */
+  private count(stream: Stream): void {
+    if (stream.counted) return;
+    stream.counted = true;
+    if (++this.ready < this.streams.length) return;
+    for (const s of this.streams) if (!s.ended) s.port.postMessage({ kind: 'go' } satisfies WorkerJob);
+  }
+
   /** Ends `stream`: every job still waiting rejects with `err`, and later jobs fail at once. */
   private end(stream: Stream, err: Error): void {
     if (stream.ended) return;
     stream.ended = err;
+    this.count(stream);
     for (const w of stream.waiting.splice(0)) w.reject(failed(w.where, err));
     stream.idle?.();
     stream.port.close();

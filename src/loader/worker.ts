@@ -58,6 +58,8 @@ export default function handle(task: StreamTask): Promise<number> {
       const [reply, transfer] = serve(job);
       port.postMessage(reply, transfer);
     });
+    // The loader closed the port before `go` (closed during start-up): end the task too.
+    port.once('close', () => resolve(threadId));
     port.postMessage({ kind: 'ready' } satisfies StreamReady);
   });
 }
