@@ -133,6 +133,7 @@ export class JobStreams {
     // that first, so the jobs it finished resolve and the failure names the job it was on.
     // (Draining the port with receiveMessageOnPort instead crashes Node 20 once the thread is gone.)
     const giveUp = (): void => {
+      if (stream.ended) return; // closed by this side
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<string>((resolve) => { timer = setTimeout(resolve, EXIT_WAIT_MS, 'its thread stopped'); });
       void Promise.race([stream.stopped, late]).then((reason) => {
