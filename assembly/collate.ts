@@ -17,7 +17,9 @@ export const ERR_ROW_OVERFLOW: i32 = -1;
 /**
  * Collates and masks `rows` rows of `width`. `tokens` points at the flat token sequence of
  * element size `elemSize` (2: uint16, 4: int32); spans must lie inside it (checked by the
- * host). Outputs are row-major i32 `[rows, width]`. Returns 0, or ERR_ROW_OVERFLOW - r for row r.
+ * host). Outputs are row-major i32 `[rows, width]`; `attention` or `types` 0 skips that output
+ * (the host fills an attention mask from the row lengths itself; single formats have no types).
+ * Returns 0, or ERR_ROW_OVERFLOW - r for row r.
  */
 export function collate(
   simd: bool, params: usize, pad: i32, tokens: usize, elemSize: i32, items: usize, rowItemStart: usize,
@@ -42,13 +44,15 @@ export function collate(
       const at = off + (<usize>pos << 2);
       if (kind & 1) gather(simd, ids + at, tokens + <usize>a * <usize>elemSize, elemSize, n);
       else store<i32>(ids + at, <i32>a);
-      fill(types + at, kind >>> 1, n);
+      if (types) fill(types + at, kind >>> 1, n);
       pos += n;
     }
-    fill(attention + off, 1, pos);
     const padAt = off + (<usize>pos << 2);
-    fill(attention + padAt, 0, width - pos);
-    fill(types + padAt, 0, width - pos);
+    if (attention) {
+      fill(attention + off, 1, pos);
+      fill(attention + padAt, 0, width - pos);
+    }
+    if (types) fill(types + padAt, 0, width - pos);
     fill(ids + padAt, pad, width - pos);
     fill(labels + padAt, ignore, width - pos);
     const key = streamKey(seed, epoch, load<u32>(sampleIds + (<usize>r << 2)));

@@ -106,14 +106,21 @@ export class CollateKernel {
     // (kernel write, copy read, copy write).
     const out = batch(new Int32Array(into.inputIds, 0, n), new Int32Array(into.attentionMask, 0, n), new Int32Array(into.labels, 0, n),
       pair ? new Int32Array(into.tokenTypeIds!, 0, n) : undefined);
+    // The attention mask is filled here from the row lengths (a memset into the batch), so the
+    // kernel skips it, and the token types when the format has none.
     const chunk = Math.max(1, Math.floor(CHUNK_BYTES / (16 * width)));
+    const { rowLengths } = plan;
+    const attention = out.attentionMask;
     this.pass(tier, plan, params, chunk, (b, r0, r1) => {
       const m = (r1 - r0) * width;
       out.inputIds.set(arena.i32(b.ids, m), r0 * width);
-      out.attentionMask.set(arena.i32(b.attention, m), r0 * width);
       out.labels.set(arena.i32(b.labels, m), r0 * width);
       if (pair) out.tokenTypeIds!.set(arena.i32(b.types, m), r0 * width);
-    });
+    }, { attention: false, types: pair });
+    for (let r = 0, at = 0; r < rows; r++, at += width) {
+      attention.fill(1, at, at + rowLengths[r]);
+      attention.fill(0, at + rowLengths[r], at + width);
+    }
     return out;
   }
 
@@ -128,8 +135,12 @@ export class CollateKernel {
   /**
    * Checks the plan, copies it in, and runs the kernel over rows `[r0, r0 + chunk)`, …; each
    * chunk's outputs start at the buffers' beginning, and `done` sees them before the next chunk.
+   * `outputs` can skip writing the attention mask or the token types.
    */
-  private pass(tier: KernelTier, plan: RowPlan, params: MaskParams, chunk: number, done?: (b: Buffers, r0: number, r1: number) => void): Buffers {
+  private pass(
+    tier: KernelTier, plan: RowPlan, params: MaskParams, chunk: number, done?: (b: Buffers, r0: number, r1: number) => void,
+    outputs = { attention: true, types: true },
+  ): Buffers {
     checkPlan(plan, this.region.numTokens, this.params.vocabSize);
     const { rows, width } = plan;
     const b = this.reserve(Math.min(rows, chunk), width, rows, plan.items.length / 3);
@@ -143,7 +154,7 @@ export class CollateKernel {
       for (let r0 = 0; r0 < rows; r0 += chunk) {
         const r1 = Math.min(rows, r0 + chunk);
         const status = fn(this.mask.paramsPtr, this.pad, this.region.ptr, this.region.elemSize, b.items, b.rowItemStart + 4 * r0,
-          r1 - r0, width, b.sampleIds + 4 * r0, b.ids, b.labels, b.attention, b.types, b.scratch);
+          r1 - r0, width, b.sampleIds + 4 * r0, b.ids, b.labels, outputs.attention ? b.attention : 0, outputs.types ? b.types : 0, b.scratch);
         if (status !== 0) throw new MaskpackError('ERR_KERNEL', `collate kernel: row ${r0 - 1 - status} does not fit in width ${width}`);
         done?.(b, r0, r1);
       }
@@ -203,5 +214,6 @@ export function checkPlan(plan: RowPlan, numTokens: number, vocabSize: number): 
       }
     }
     if (len > width) throw fail(`row ${r} holds ${len} tokens, more than the width ${width}`);
+    if (plan.rowLengths[r] !== len) throw fail(`row ${r} holds ${len} tokens, but its row length says ${plan.rowLengths[r]}`);
   }
 }
