@@ -126,10 +126,11 @@ export class CollateKernel {
 
   /**
    * The kernel pass alone: checks the plan, copies it in, and collates and masks the batch into
-   * this kernel's buffers in WebAssembly memory (where {@link run} copies it out from).
+   * this kernel's buffers in WebAssembly memory (where {@link run} copies it out from); token
+   * types only for pair formats (single formats have none).
    */
   execute(tier: KernelTier, plan: RowPlan, params: MaskParams = this.params): Buffers {
-    return this.pass(tier, plan, params, plan.rows);
+    return this.pass(tier, plan, params, plan.rows, undefined, { attention: true, types: plan.nextSentenceLabel !== undefined });
   }
 
   /**
