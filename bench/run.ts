@@ -17,6 +17,7 @@ const MODULES: [string, () => Promise<BenchModule>][] = [
   ['loader', () => import('./loader.js')],
   ['ingest', () => import('./ingest.js')],
   ['train', () => import('./train.js')],
+  ['machine', () => import('./machine.js')],
 ];
 
 /** Goal ratios: [name, numerator, denominator, goal]. */
@@ -28,6 +29,15 @@ const RATIOS: [string, string, string, number][] = [
   ['loader.workers1 / collate.fullSentences', 'loader.workers1', 'collate.fullSentences', 0.7],
   ['ingest.workers1 / tokenizer.raw', 'ingest.workers1', 'tokenizer.raw', 0.5],
   ['ingest.workers2 / ingest.workers1', 'ingest.workers2', 'ingest.workers1', 1.6],
+];
+
+/**
+ * Two-worker goals next to what two bare threads of the same work get on this machine
+ * (bench/machine.ts): [label, numerator, denominator, ceiling metric].
+ */
+const CEILINGS: [string, string, string, string][] = [
+  ['loader.workers2 / loader.workers1', 'loader.workers2', 'loader.workers1', 'machine.threads2.collate'],
+  ['ingest.workers2 / ingest.workers1', 'ingest.workers2', 'ingest.workers1', 'machine.threads2.tokenizer'],
 ];
 
 async function main(): Promise<void> {
@@ -47,6 +57,13 @@ async function main(): Promise<void> {
     if (!metrics[num] || !metrics[den]) continue;
     const r = metrics[num].value / metrics[den].value;
     console.log(`${label.padEnd(46)} ${r.toFixed(3).padStart(8)}   >= ${goal} ${r >= goal ? 'met' : 'NOT met'}`);
+  }
+  const ceilings = CEILINGS.filter(([, num, den, c]) => metrics[num] && metrics[den] && metrics[c]);
+  if (ceilings.length) console.log('\ntwo-worker scaling                             measured   bare threads   share of bare');
+  for (const [label, num, den, c] of ceilings) {
+    const r = metrics[num].value / metrics[den].value;
+    const bare = metrics[c].value;
+    console.log(`${label.padEnd(46)} ${r.toFixed(3).padStart(8)}   ${bare.toFixed(3).padStart(12)}   ${(r / bare).toFixed(3).padStart(13)}  (${c})`);
   }
   const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
   mkdirSync(dir, { recursive: true });

@@ -57,6 +57,24 @@ test('a larger corpus at seqLen 512 with whole-word masking and static masking',
   assert.ok(checkEpoch(store, 'segment-pair', 'bert', 128, 1, { wholeWordMask: true }) > 1);
 });
 
+test('one collator switching between epochs masks each call with its own epoch', () => {
+  // The kernel keeps the last parameters it was given: a call without an epoch after one with
+  // must load the defaults again, and a repeated epoch must not reuse another epoch's masks.
+  const store = roberta(syntheticDocuments(12, 21));
+  const collator = new Collator(store, { seed: 5 });
+  const sampler = createSampler(store, { seqLen: 64, batchSize: 6, seed: 5 });
+  const plan = sampler.plan(sampler.next());
+  const epochs = [1, undefined, 1, 2, 2, undefined, 0, 3];
+  const seen = new Set<string>();
+  for (const epoch of epochs) {
+    const call = epoch === undefined ? {} : { epoch };
+    const got = collator.collate(plan, call);
+    assertSameBatch(got, collateMaskReference(store, plan, { seed: 5 }, call), `epoch ${epoch}`);
+    seen.add(Array.from(got.inputIds).join(','));
+  }
+  assert.equal(seen.size, 4, 'epochs 0 (the default), 1, 2 and 3 mask differently');
+});
+
 test('batches are fresh, non-shared buffers; pair formats carry token types and NSP labels', () => {
   const store = roberta(syntheticDocuments(10, 3));
   const collator = new Collator(store);

@@ -69,6 +69,12 @@ const CHUNK_BYTES = 256 << 10;
 export class CollateKernel {
   private readonly mask: MaskKernel;
   private buffers: Buffers | undefined;
+  /**
+   * The parameters in the kernel's parameter block: a call with other parameters (another
+   * epoch's) writes them there and they stay until a call brings others, so a worker that
+   * passes the same epoch's object batch after batch writes the block once per epoch.
+   */
+  private loaded: MaskParams;
 
   constructor(
     readonly params: MaskParams,
@@ -77,6 +83,7 @@ export class CollateKernel {
     memory: WebAssembly.Memory,
   ) {
     this.mask = new MaskKernel(params, memory);
+    this.loaded = params;
   }
 
   /**
@@ -149,18 +156,17 @@ export class CollateKernel {
     arena.i32(b.items, plan.items.length).set(plan.items);
     arena.i32(b.rowItemStart, rows + 1).set(plan.rowItemStart);
     arena.u32(b.sampleIds, rows).set(plan.sampleIds);
-    if (params !== this.params) this.mask.setParams(params);
+    if (params !== this.loaded) {
+      this.mask.setParams(params);
+      this.loaded = params;
+    }
     const fn = tier === 'simd' ? this.mask.exports.collateSimd : this.mask.exports.collateScalar;
-    try {
-      for (let r0 = 0; r0 < rows; r0 += chunk) {
-        const r1 = Math.min(rows, r0 + chunk);
-        const status = fn(this.mask.paramsPtr, this.pad, this.region.ptr, this.region.elemSize, b.items, b.rowItemStart + 4 * r0,
-          r1 - r0, width, b.sampleIds + 4 * r0, b.ids, b.labels, outputs.attention ? b.attention : 0, outputs.types ? b.types : 0, b.scratch);
-        if (status !== 0) throw new MaskpackError('ERR_KERNEL', `collate kernel: row ${r0 - 1 - status} does not fit in width ${width}`);
-        done?.(b, r0, r1);
-      }
-    } finally {
-      if (params !== this.params) this.mask.setParams(this.params);
+    for (let r0 = 0; r0 < rows; r0 += chunk) {
+      const r1 = Math.min(rows, r0 + chunk);
+      const status = fn(this.mask.paramsPtr, this.pad, this.region.ptr, this.region.elemSize, b.items, b.rowItemStart + 4 * r0,
+        r1 - r0, width, b.sampleIds + 4 * r0, b.ids, b.labels, outputs.attention ? b.attention : 0, outputs.types ? b.types : 0, b.scratch);
+      if (status !== 0) throw new MaskpackError('ERR_KERNEL', `collate kernel: row ${r0 - 1 - status} does not fit in width ${width}`);
+      done?.(b, r0, r1);
     }
     return b;
   }

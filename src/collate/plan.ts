@@ -14,7 +14,6 @@
  * Adjacent sentences of one document are one span (they are contiguous in the flat sequence).
  */
 import { MaskpackError } from '../errors.js';
-import { GrowableInt32 } from '../formats/growable.js';
 import type { SampleIndex } from '../formats/types.js';
 import type { SpecialTokens, StoreLayout } from '../store/types.js';
 
@@ -40,18 +39,32 @@ export type PlanLayout = Pick<StoreLayout, 'numTokens' | 'sentenceStarts' | 'doc
 
 const LITERAL = 0;
 const SPAN = 1;
-const scratch = new GrowableInt32(4096);
+/** The items being planned (3 int32 each), reused from plan to plan; `used` of them written. */
+let scratch = new Int32Array(3 * 4096);
+let used = 0;
+
+/** Room for `words` more item words. */
+function room(words: number): void {
+  if (used + words <= scratch.length) return;
+  const grown = new Int32Array(Math.max(2 * scratch.length, used + words));
+  grown.set(scratch.subarray(0, used));
+  scratch = grown;
+}
 
 function literal(id: number, type: number): void {
-  scratch.push(LITERAL | (type << 1));
-  scratch.push(id);
-  scratch.push(0);
+  room(3);
+  scratch[used] = LITERAL | (type << 1);
+  scratch[used + 1] = id;
+  scratch[used + 2] = 0;
+  used += 3;
 }
 
 function span(start: number, length: number, type: number): void {
-  scratch.push(SPAN | (type << 1));
-  scratch.push(start | 0);
-  scratch.push(length);
+  room(3);
+  scratch[used] = SPAN | (type << 1);
+  scratch[used + 1] = start | 0;
+  scratch[used + 2] = length;
+  used += 3;
 }
 
 /** One single-format row: flat tokens `[start, end)` whose first token is in document `d`. */
@@ -102,10 +115,10 @@ export function buildRowPlan(
   const rowItemStart = new Int32Array(rows + 1);
   const rowLengths = new Int32Array(rows);
   const nextSentenceLabel = index.kind === 'pair' ? new Int32Array(rows) : undefined;
-  scratch.length = 0;
+  used = 0;
   for (let r = 0; r < rows; r++) {
     const id = sampleIds[r];
-    rowItemStart[r] = scratch.length / 3;
+    rowItemStart[r] = used / 3;
     rowLengths[r] = index.rowLength[id];
     if (index.kind === 'single') {
       const start = index.tokenStart[id];
@@ -120,8 +133,8 @@ export function buildRowPlan(
       nextSentenceLabel![r] = index.flags[id] & 1;
     }
   }
-  rowItemStart[rows] = scratch.length / 3;
-  const plan: RowPlan = { rows, width, rowItemStart, items: scratch.finish(), rowLengths, sampleIds: sampleIds.slice() };
+  rowItemStart[rows] = used / 3;
+  const plan: RowPlan = { rows, width, rowItemStart, items: scratch.slice(0, used), rowLengths, sampleIds: sampleIds.slice() };
   if (nextSentenceLabel) plan.nextSentenceLabel = nextSentenceLabel;
   return plan;
 }

@@ -1,0 +1,78 @@
+/**
+ * What two threads get out of this machine, side by side with the loader's and ingestion's own
+ * two-worker scaling, so a run shows which part of a shortfall is the hardware's:
+ *
+ * - `machine.threads2.compute`: an integer chain in registers (scales ~2× on two real cores);
+ * - `machine.threads2.memory`: a read-modify-write stream over 64 MB per thread (bound by the
+ *   memory bandwidth the two cores share);
+ * - `machine.threads2.tokenizer`: gpt-tokenizer alone, cold merge cache, the corpus in one
+ *   thread against its halves in two (ingestion's ceiling: no pipeline, pool or store);
+ * - `machine.threads2.collate`: the loader's per-batch work (plan, collate + mask into
+ *   given-back buffers) in bare threads, no main thread, messages or pool (the loader's ceiling).
+ *
+ * Each is the speed-up of two threads over one, in the same run: (work done by both / time of
+ * the slower) / (work of one / its time), the median of several runs. The threads start
+ * together at a barrier after their untimed set-up.
+ */
+import fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { defaultCorpusFiles } from '../src/index.js';
+import type { MachineTask, MachineWork } from './machine-worker.js';
+import type { BenchOptions, Metrics } from './util.js';
+
+/** Runs `works` on as many threads at once; each thread's milliseconds. */
+async function together(works: MachineWork[]): Promise<number[]> {
+  const barrier = new Int32Array(new SharedArrayBuffer(4));
+  return Promise.all(works.map((work) => new Promise<number>((resolve, reject) => {
+    const task: MachineTask = { work, barrier, threads: works.length };
+    const w = new Worker(new URL('./machine-worker.js', import.meta.url), { workerData: task });
+    w.once('message', resolve);
+    w.once('error', reject);
+    w.once('exit', (code) => reject(new Error(`machine benchmark thread exited with code ${code}`)));
+  })));
+}
+
+/** Speed-up of `two` (run together) over `one`; `share` = work of the pair / work of `one`. */
+async function scaling(one: MachineWork, two: [MachineWork, MachineWork], share: number, runs: number): Promise<number> {
+  const xs: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const [t1] = await together([one]);
+    const t2 = await together(two);
+    xs.push((share * t1) / Math.max(...t2));
+  }
+  xs.sort((a, b) => a - b);
+  return xs[xs.length >> 1];
+}
+
+/** The files in corpus order, dealt to two halves of (nearly) equal bytes. */
+function halves(files: string[]): [string[], string[]] {
+  const out: [string[], string[]] = [[], []];
+  const bytes = [0, 0];
+  for (const f of files) {
+    const h = bytes[0] <= bytes[1] ? 0 : 1;
+    out[h].push(f);
+    bytes[h] += fs.statSync(f).size;
+  }
+  return out;
+}
+
+export async function run(opts: BenchOptions): Promise<Metrics> {
+  const runs = opts.quick ? 1 : 3;
+  const files = defaultCorpusFiles();
+  const compute: MachineWork = { kind: 'compute', iterations: opts.quick ? 1e8 : 2e8 };
+  const memory: MachineWork = { kind: 'memory', bytes: 64 << 20, passes: opts.quick ? 6 : 15 };
+  const documents = opts.quick ? 3000 : 12000;
+  const batches = opts.quick ? 40 : 200;
+  const collate = (first: number): MachineWork => ({ kind: 'collate', documents, first, batches, ring: 3 });
+  const metrics: Metrics = {};
+  const measure = async (name: string, value: Promise<number>) => {
+    metrics[name] = { value: await value, unit: 'x' };
+    console.log(`${name}: ${metrics[name].value.toFixed(2)}x`);
+  };
+  await measure('machine.threads2.compute', scaling(compute, [compute, compute], 2, runs));
+  await measure('machine.threads2.memory', scaling(memory, [memory, memory], 2, runs));
+  const [a, b] = halves(files);
+  await measure('machine.threads2.tokenizer', scaling({ kind: 'tokenizer', files }, [{ kind: 'tokenizer', files: a }, { kind: 'tokenizer', files: b }], 1, runs));
+  await measure('machine.threads2.collate', scaling(collate(0), [collate(0), collate(13)], 2, runs));
+  return metrics;
+}
