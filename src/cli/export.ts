@@ -1,9 +1,8 @@
 /** `maskpack export <prefix> --out DIR`: masked batches as numpy `.npy` files, one folder per epoch. */
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
 import { exportBatches, type ExportSummary } from '../export/export.js';
 import { openStore } from '../store/reader.js';
-import { UsageError, type Command } from './command.js';
+import { onePrefix, parseCommand, UsageError, type Command } from './command.js';
 import { flagError, loaderFlags, loaderFlagsHelp, toLoaderOptions } from './loader-options.js';
 
 const usage = `Usage: maskpack export <prefix> --out DIR [options]
@@ -65,22 +64,15 @@ export const exportCommand: Command = {
   summary: 'write masked batches as numpy .npy files, one folder per epoch',
   usage,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        ...loaderFlags,
-        out: { type: 'string', short: 'o' },
-        epochs: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    const parsed = parseCommand(argv, usage, {
+      ...loaderFlags,
+      out: { type: 'string', short: 'o' },
+      epochs: { type: 'string' },
+      json: { type: 'boolean' },
     });
-    if (values.help) {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    }
-    if (positionals.length !== 1) throw new UsageError(`expected one store prefix, got ${positionals.length}`);
+    if (!parsed) return 0;
+    const { values, positionals } = parsed;
+    const prefix = onePrefix(positionals);
     const out = values.out as string | undefined;
     if (!out) throw new UsageError('--out <DIR> is required');
     for (const flag of ['pad', 'pad-to-multiple-of']) {
@@ -89,7 +81,7 @@ export const exportCommand: Command = {
     const epochsText = values.epochs as string | undefined;
     if (epochsText !== undefined && !/^[1-9]\d*$/.test(epochsText)) throw new UsageError(`--epochs must be a positive integer, got ${JSON.stringify(epochsText)}`);
     const options = toLoaderOptions(values, epochsText === undefined ? {} : { epochs: Number(epochsText) });
-    const store = openStore(positionals[0]);
+    const store = openStore(prefix);
     const bar = progress(process.stderr);
     try {
       const summary = await exportBatches(store, out, options, (rows, epoch) => bar.batch(rows, epoch)).catch((err: unknown) => {

@@ -1,9 +1,8 @@
 /** `maskpack ingest <inputs...> --out <prefix>` */
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import { ingest, type IngestSummary } from '../ingest/ingest.js';
 import { INPUT_FORMATS, type InputFormat } from '../ingest/documents.js';
-import { positiveInt, UsageError, type Command } from './command.js';
+import { parseCommand, positiveInt, UsageError, type Command } from './command.js';
 import { progressBar } from './progress.js';
 
 const usage = `Usage: maskpack ingest <inputs...> --out <prefix> [options]
@@ -40,25 +39,18 @@ export const ingestCommand: Command = {
   summary: 'tokenize text, lines or jsonl inputs into a token store',
   usage,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        out: { type: 'string', short: 'o' },
-        'input-format': { type: 'string', short: 'f' },
-        'text-field': { type: 'string' },
-        workers: { type: 'string', short: 'w' },
-        tokenizer: { type: 'string', short: 't' },
-        'skip-bad': { type: 'boolean' },
-        'max-sentence-chars': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    const parsed = parseCommand(argv, usage, {
+      out: { type: 'string', short: 'o' },
+      'input-format': { type: 'string', short: 'f' },
+      'text-field': { type: 'string' },
+      workers: { type: 'string', short: 'w' },
+      tokenizer: { type: 'string', short: 't' },
+      'skip-bad': { type: 'boolean' },
+      'max-sentence-chars': { type: 'string' },
+      json: { type: 'boolean' },
     });
-    if (values.help) {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    }
+    if (!parsed) return 0;
+    const { values, positionals } = parsed;
     if (!values.out) throw new UsageError('--out <prefix> is required');
     if (positionals.length === 0) throw new UsageError('no inputs given (use - for stdin)');
     const format = values['input-format'];

@@ -1,5 +1,4 @@
 /** `maskpack inspect <prefix>`: one masked batch, decoded, with every selected position visible. */
-import { parseArgs } from 'node:util';
 import type { Batch } from '../batch.js';
 import { createLoader } from '../loader/loader.js';
 import type { LoaderOptions } from '../loader/options.js';
@@ -7,7 +6,7 @@ import { createSampler } from '../sampler/index.js';
 import { openStore, type OpenedStore } from '../store/reader.js';
 import { BUILTIN_TOKENIZER, type Tokenizer } from '../tokenizer/types.js';
 import { loadTokenizer } from '../tokenizer/load.js';
-import { UsageError, type Command } from './command.js';
+import { onePrefix, parseCommand, UsageError, type Command } from './command.js';
 import { flagError, loaderFlags, loaderFlagsHelp, toLoaderOptions } from './loader-options.js';
 import { legend, renderRow } from './render.js';
 
@@ -96,31 +95,24 @@ export const inspectCommand: Command = {
   summary: 'print one masked batch decoded to text, masked positions highlighted',
   usage,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        ...loaderFlags,
-        'batch-index': { type: 'string' },
-        rows: { type: 'string' },
-        json: { type: 'boolean' },
-        color: { type: 'string' },
-        tokenizer: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    const parsed = parseCommand(argv, usage, {
+      ...loaderFlags,
+      'batch-index': { type: 'string' },
+      rows: { type: 'string' },
+      json: { type: 'boolean' },
+      color: { type: 'string' },
+      tokenizer: { type: 'string' },
     });
-    if (values.help) {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    }
-    if (positionals.length !== 1) throw new UsageError(`expected one store prefix, got ${positionals.length}`);
+    if (!parsed) return 0;
+    const { values, positionals } = parsed;
+    const prefix = onePrefix(positionals);
     const options = toLoaderOptions(values, { workers: 0 });
     const batchIndex = count('batch-index', values['batch-index'] as string | undefined, 0, 0);
     const rowsWanted = count('rows', values.rows as string | undefined, Infinity, 1);
     const colorWhen = (values.color as string | undefined) ?? 'auto';
     if (!['auto', 'always', 'never'].includes(colorWhen)) throw new UsageError(`--color must be one of auto, always, never, got ${JSON.stringify(colorWhen)}`);
     const colour = colorWhen === 'always' || (colorWhen === 'auto' && process.stdout.isTTY === true && !process.env.NO_COLOR);
-    const store = openStore(positionals[0]);
+    const store = openStore(prefix);
     try {
       let batch: Batch;
       try {

@@ -1,7 +1,6 @@
 /** `maskpack merge <prefix>... --out <prefix>` */
-import { parseArgs } from 'node:util';
 import { mergeStores } from '../store/merge.js';
-import { UsageError, type Command } from './command.js';
+import { parseCommand, UsageError, type Command } from './command.js';
 
 const usage = `Usage: maskpack merge <prefix>... --out <prefix> [--json]
 
@@ -17,15 +16,9 @@ export const mergeCommand: Command = {
   summary: 'concatenate token stores into one',
   usage,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { out: { type: 'string', short: 'o' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-    if (values.help) {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    }
+    const parsed = parseCommand(argv, usage, { out: { type: 'string', short: 'o' }, json: { type: 'boolean' } });
+    if (!parsed) return 0;
+    const { values, positionals } = parsed;
     if (!values.out) throw new UsageError('--out <prefix> is required');
     if (positionals.length === 0) throw new UsageError('no input stores given');
     const m = await mergeStores(positionals, values.out);

@@ -1,8 +1,7 @@
 /** `maskpack stats <prefix>` */
-import { parseArgs } from 'node:util';
 import { openStore } from '../store/reader.js';
 import { storeStats, type LengthStats } from '../store/stats.js';
-import { UsageError, type Command } from './command.js';
+import { onePrefix, parseCommand, UsageError, type Command } from './command.js';
 
 const usage = `Usage: maskpack stats <prefix> [--json]
 
@@ -28,17 +27,11 @@ export const statsCommand: Command = {
   summary: 'print counts and length histograms of a token store',
   usage,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-    if (values.help) {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    }
-    if (positionals.length !== 1) throw new UsageError(`expected one store prefix, got ${positionals.length}`);
-    const store = openStore(positionals[0]);
+    const parsed = parseCommand(argv, usage, { json: { type: 'boolean' } });
+    if (!parsed) return 0;
+    const { values, positionals } = parsed;
+    const prefix = onePrefix(positionals);
+    const store = openStore(prefix);
     try {
       const s = storeStats(store);
       if (values.json) {

@@ -1,10 +1,9 @@
 /** `maskpack train [<prefix>]`: the main job (also `npm start`, on the embedded default corpus). */
-import { parseArgs } from 'node:util';
 import { ingestDefaultCorpus } from '../corpus/sotu.js';
 import { openStore } from '../store/reader.js';
 import { trainJob, type TrainJobSummary } from '../train/job.js';
 import type { TrainingProgress } from '../train/run.js';
-import { positiveInt, UsageError, type Command } from './command.js';
+import { parseCommand, positiveInt, UsageError, type Command } from './command.js';
 import { flagError, loaderFlags, loaderFlagsHelp, toLoaderOptions } from './loader-options.js';
 import { progressBar } from './progress.js';
 
@@ -50,21 +49,15 @@ export const trainCommand: Command = {
   summary: 'train a small masked-LM with ONNX Runtime (npm start: on the embedded corpus)',
   usage,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        ...loaderFlags,
-        steps: { type: 'string' }, accumulation: { type: 'string' }, lr: { type: 'string' },
-        layers: { type: 'string' }, width: { type: 'string' }, hidden: { type: 'string' }, heads: { type: 'string' }, ffn: { type: 'string' },
-        'held-out': { type: 'string' }, 'eval-batches': { type: 'string' }, threads: { type: 'string' },
-        json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
+    const parsed = parseCommand(argv, usage, {
+      ...loaderFlags,
+      steps: { type: 'string' }, accumulation: { type: 'string' }, lr: { type: 'string' },
+      layers: { type: 'string' }, width: { type: 'string' }, hidden: { type: 'string' }, heads: { type: 'string' }, ffn: { type: 'string' },
+      'held-out': { type: 'string' }, 'eval-batches': { type: 'string' }, threads: { type: 'string' },
+      json: { type: 'boolean' },
     });
-    if (values.help) {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    }
+    if (!parsed) return 0;
+    const { values, positionals } = parsed;
     if (positionals.length > 1) throw new UsageError(`expected at most one store prefix, got ${positionals.length}`);
     const loader = toLoaderOptions(values, { seqLen: 128, batchSize: 16, workers: 1 });
     if (values.width !== undefined && values.hidden !== undefined) throw new UsageError('--width and --hidden are the same option; give one');
