@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import type { Batch } from '../batch.js';
 import { CollateKernel, loadStore } from '../collate/kernel.js';
 import { fromWire, MaskpackError } from '../errors.js';
-import { withEpoch } from '../mask/options.js';
+import { epochParams, type MaskParams } from '../mask/options.js';
 import { createSampler, type Sampler, type SamplerState } from '../sampler/index.js';
 import type { TokenStore } from '../store/types.js';
 import { Arena, createKernelMemory } from '../wasm/arena.js';
@@ -34,6 +34,7 @@ export class Loader implements AsyncIterableIterator<Batch> {
   private readonly endEpoch: number;
   private readonly pool: JobStreams | undefined;
   private readonly inline: CollateKernel | undefined;
+  private readonly paramsOf: (epoch: number) => MaskParams;
   private readonly queue: Pending[] = [];
   /** Sample indexes in shared memory, by epoch (the last two, as the sampler keeps). */
   private readonly sharedIndexes = new Map<number, SampleIndex>();
@@ -48,6 +49,7 @@ export class Loader implements AsyncIterableIterator<Batch> {
     this.options = resolveLoaderOptions(store, options);
     const o = this.options;
     this.sampler = createSampler(store, o.sampler);
+    this.paramsOf = epochParams(o.mask);
     if (o.resume) this.sampler.resume(o.resume);
     this.endEpoch = o.sampler.epoch + o.epochs;
     const elemSize = store.dtype === 'uint16' ? 2 : 4;
@@ -167,7 +169,7 @@ export class Loader implements AsyncIterableIterator<Batch> {
       if (this.inline) {
         try {
           const moved = recycled && detach(recycled);
-          result = Promise.resolve(this.inline.run(this.options.tier, this.sampler.plan(b), withEpoch(this.options.mask, b.epoch), moved));
+          result = Promise.resolve(this.inline.run(this.options.tier, this.sampler.plan(b), this.paramsOf(b.epoch), moved));
         } catch (err) {
           result = Promise.reject(new MaskpackError('ERR_KERNEL', `${where}: ${(err as Error).message}`, { cause: err }));
         }

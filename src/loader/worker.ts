@@ -10,7 +10,7 @@ import { CollateKernel } from '../collate/kernel.js';
 import { buildRowPlan } from '../collate/plan.js';
 import { toWire } from '../errors.js';
 import type { SampleIndex } from '../formats/types.js';
-import { withEpoch, type MaskParams } from '../mask/options.js';
+import { epochParams } from '../mask/options.js';
 import { setKernelModule } from '../wasm/module.js';
 import { batchBuffers, type StreamReady, type StreamTask, type WorkerInit, type WorkerJob, type WorkerReply } from './protocol.js';
 
@@ -20,8 +20,7 @@ const kernel = new CollateKernel(init.params, init.pad, init.region, init.memory
 /** Sample indexes by epoch, as the loader sent them (the last two epochs are kept). */
 const indexes = new Map<number, SampleIndex>();
 let lastBuffers: ArrayBuffer[] = [];
-/** The masking parameters of the epoch being served (one object per epoch, so the kernel loads them once). */
-let epochParams: { epoch: number; params: MaskParams } | undefined;
+const paramsOf = epochParams(init.params);
 
 /** One job's reply, and the buffers it moves. */
 function serve(job: WorkerJob): [WorkerReply, ArrayBuffer[]] {
@@ -37,8 +36,7 @@ function serve(job: WorkerJob): [WorkerReply, ArrayBuffer[]] {
     if (job.fault === 'exit') process.exit(3);
     if (job.fault === 'throw') throw new Error(`injected fault at batch ${job.batchIndex}`);
     const plan = buildRowPlan(init.layout, init.specials, index, job.sampleIds, job.width);
-    if (epochParams?.epoch !== job.epoch) epochParams = { epoch: job.epoch, params: withEpoch(init.params, job.epoch) };
-    const batch = kernel.run(init.tier, plan, epochParams.params, job.recycled);
+    const batch = kernel.run(init.tier, plan, paramsOf(job.epoch), job.recycled);
     lastBuffers = batchBuffers(batch);
     return [{ kind: 'batch', batch }, lastBuffers];
   } catch (err) {

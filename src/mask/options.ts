@@ -131,3 +131,15 @@ export function withEpoch(params: MaskParams, epoch: number, name = 'epoch'): Ma
   const e = checkInteger(name, epoch, 0, U32_MAX);
   return { ...params, epoch: params.dupeFactor === undefined ? e : e % params.dupeFactor };
 }
+
+/**
+ * `withEpoch` for a caller that goes through the epochs in order: the same object while the
+ * epoch stays the same, so a kernel that keeps its loaded parameters writes them once per epoch.
+ */
+export function epochParams(params: MaskParams): (epoch: number) => MaskParams {
+  let last: { epoch: number; params: MaskParams } | undefined;
+  return (epoch) => {
+    if (last?.epoch !== epoch) last = { epoch, params: withEpoch(params, epoch) };
+    return last.params;
+  };
+}
