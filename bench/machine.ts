@@ -62,7 +62,7 @@ export async function run(opts: BenchOptions): Promise<Metrics> {
   const compute: MachineWork = { kind: 'compute', iterations: opts.quick ? 1e8 : 2e8 };
   const memory: MachineWork = { kind: 'memory', bytes: 64 << 20, passes: opts.quick ? 6 : 15 };
   const documents = opts.quick ? 3000 : 12000;
-  const batches = opts.quick ? 40 : 200;
+  const batches = opts.quick ? 100 : 200;
   const collate = (first: number): MachineWork => ({ kind: 'collate', documents, first, batches, ring: 3 });
   const metrics: Metrics = {};
   const measure = async (name: string, value: Promise<number>) => {
