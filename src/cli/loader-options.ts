@@ -46,7 +46,7 @@ const FLAGS: readonly FlagDef[] = [
   { flag: 'whole-word-mask', option: 'wholeWordMask', kind: 'boolean', default: 'off', help: 'select whole words (needs a store with word starts)' },
   { flag: 'dupe-factor', option: 'dupeFactor', kind: 'int', arg: 'K', default: 'dynamic masking', help: 'static masking: epoch e reuses the masks of epoch e mod K' },
   { flag: 'workers', option: 'workers', kind: 'int', arg: 'N', default: '', help: 'collate threads; 0 builds batches in the main thread' },
-  { flag: 'prefetch', option: 'prefetch', kind: 'int', arg: 'N', default: '3 × workers, 1 with no workers', help: 'batches in flight' },
+  { flag: 'prefetch', option: 'prefetch', kind: 'int', arg: 'N', default: '2 × workers, 1 with no workers', help: 'batches in flight' },
 ];
 
 /** Names of the loader flags, without `--`. */

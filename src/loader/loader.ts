@@ -224,7 +224,7 @@ function detach(buffers: OutputBuffers): OutputBuffers {
 /**
  * A loader over `store`: an async iterable of masked `Batch`es in sampler order, built by
  * `workers` threads (default: the number of cores) with `prefetch` batches in flight (default
- * 3 × workers). Options are validated here (TypeError / RangeError naming the option).
+ * 2 × workers). Options are validated here (TypeError / RangeError naming the option).
  *
  * The store's tokens are loaded once into a shared WebAssembly memory that every worker reads;
  * each batch is written into fresh ArrayBuffers in a worker and moved (not copied) to the caller,

@@ -14,7 +14,7 @@ export type LoaderMaskOptions = Pick<MaskOptions,
 export interface LoaderOptions extends SamplerOptions, LoaderMaskOptions {
   /** Collate workers; 0 builds batches in the calling thread. Default: the number of cores. */
   workers?: number;
-  /** Batches in flight (submitted or ready, not yet consumed). Default 3 × workers (1 without workers). */
+  /** Batches in flight (submitted or ready, not yet consumed). Default 2 × workers (1 without workers). */
   prefetch?: number;
   /** Epochs to deliver, from `epoch`; `Infinity` for endless. Default 1. */
   epochs?: number;
@@ -59,7 +59,7 @@ export function resolveLoaderOptions(store: TokenStore, options: LoaderOptions):
     seed: options.seed ?? 0,
   } as MaskOptions);
   const workers = checkInteger('options.workers', options.workers ?? availableParallelism(), 0, 256);
-  const prefetch = checkInteger('options.prefetch', options.prefetch ?? Math.max(1, 3 * workers), 1, 4096);
+  const prefetch = checkInteger('options.prefetch', options.prefetch ?? Math.max(1, 2 * workers), 1, 4096);
   const epochs = options.epochs === Infinity ? Infinity : checkInteger('options.epochs', options.epochs ?? 1, 1, 2 ** 32);
   const tier = checkEnum('options.tier', options.tier ?? 'simd', ['simd', 'scalar'] as const);
   const fault = options.testFault;
