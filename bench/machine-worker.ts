@@ -5,11 +5,26 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
-import { Collator } from '../src/collate/collator.js';
-import type { OutputBuffers } from '../src/collate/kernel.js';
+import { CollateKernel, type OutputBuffers, type StoreRegion } from '../src/collate/kernel.js';
+import { buildRowPlan, type PlanLayout } from '../src/collate/plan.js';
+import type { SampleIndex } from '../src/formats/types.js';
 import { outputBuffers } from '../src/loader/protocol.js';
-import { createSampler } from '../src/sampler/index.js';
-import { syntheticStore } from './util.js';
+import type { MaskParams } from '../src/mask/options.js';
+import type { SpecialTokens } from '../src/store/types.js';
+import { setKernelModule } from '../src/wasm/module.js';
+
+/** The loader's worker state, set up once in the main thread and shared (see machine.ts). */
+export interface SharedCollate {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  region: StoreRegion;
+  layout: PlanLayout;
+  index: SampleIndex;
+  specials: SpecialTokens;
+  params: MaskParams;
+  /** One epoch's batches: sample ids and padded width. */
+  batches: { sampleIds: Uint32Array; width: number }[];
+}
 
 export type MachineWork =
   /** An integer multiply-add chain: registers only. */
@@ -18,14 +33,23 @@ export type MachineWork =
   | { kind: 'memory'; bytes: number; passes: number }
   /** gpt-tokenizer's r50k `encode` over the files, merge cache cold (as ingestion meets text). */
   | { kind: 'tokenizer'; files: string[] }
-  /** The loader's per-batch work without the loader: plan + collate + mask into given-back buffers. */
-  | { kind: 'collate'; documents: number; first: number; batches: number; ring: number };
+  /**
+   * A loader worker's per-batch work without the loader: plan from the shared sample index,
+   * collate + mask over the shared store into given-back buffers (a ring of `ring` sets).
+   */
+  | { kind: 'collate'; shared: SharedCollate; first: number; batches: number; ring: number };
 
 export interface MachineTask {
   work: MachineWork;
   /** Int32Array over a SharedArrayBuffer: [threads checked in]. */
   barrier: Int32Array;
   threads: number;
+}
+
+/** What a thread reports: when its timed part started and ended, in ms since the epoch. */
+export interface MachineTimes {
+  start: number;
+  end: number;
 }
 
 const task = workerData as MachineTask;
@@ -64,16 +88,16 @@ function prepare(work: MachineWork): () => void {
       };
     }
     case 'collate': {
-      const store = syntheticStore(work.documents);
-      const sampler = createSampler(store, { format: 'full-sentences', seqLen: 512, batchSize: 256, pad: 'max' });
-      const collator = new Collator(store);
-      const total = sampler.numBatches(0);
+      const c = work.shared;
+      setKernelModule(c.module);
+      const kernel = new CollateKernel(c.params, c.specials.pad, c.region, c.memory);
       const ring: (OutputBuffers | undefined)[] = new Array(work.ring).fill(undefined);
       let k = 0;
       const one = (b: number): void => {
+        const { sampleIds, width } = c.batches[b % c.batches.length];
         const slot = k++ % ring.length;
-        const batch = collator.kernel.run('simd', sampler.plan(sampler.batch(0, b % total)), collator.params, ring[slot]);
-        ring[slot] = outputBuffers(batch);
+        const plan = buildRowPlan(c.layout, c.specials, c.index, sampleIds, width);
+        ring[slot] = outputBuffers(kernel.run('simd', plan, c.params, ring[slot]));
       };
       for (let i = 0; i < 30; i++) one(work.first + i); // warm-up: JIT and wasm tiers, buffers
       return () => {
@@ -86,7 +110,9 @@ function prepare(work: MachineWork): () => void {
 const timed = prepare(task.work);
 Atomics.add(task.barrier, 0, 1);
 Atomics.notify(task.barrier, 0);
-while (Atomics.load(task.barrier, 0) < task.threads) Atomics.wait(task.barrier, 0, Atomics.load(task.barrier, 0), 10);
-const t0 = performance.now();
+for (let seen = Atomics.load(task.barrier, 0); seen < task.threads; seen = Atomics.load(task.barrier, 0)) {
+  Atomics.wait(task.barrier, 0, seen);
+}
+const start = performance.timeOrigin + performance.now();
 timed();
-parentPort!.postMessage(performance.now() - t0);
+parentPort!.postMessage({ start, end: performance.timeOrigin + performance.now() } satisfies MachineTimes);

@@ -7,6 +7,9 @@ import {
   Collator, collateMaskReference, createMemoryStore, createSampler, FORMAT_NAMES, MaskpackError, robertaSpecials,
   type Batch, type RowPlan, type TokenStore,
 } from 'maskpack';
+import type { OutputBuffers } from '../src/collate/kernel.js';
+import { outputBuffers } from '../src/loader/protocol.js';
+import { epochParams } from '../src/mask/options.js';
 import { bertSpecials, documentsArb, pairDocumentsArb, syntheticDocuments, type Documents } from './helpers.js';
 
 const roberta = (documents: Documents): TokenStore => createMemoryStore({ documents, vocabSize: 50265, specials: robertaSpecials });
@@ -73,6 +76,25 @@ test('one collator switching between epochs masks each call with its own epoch',
     seen.add(Array.from(got.inputIds).join(','));
   }
   assert.equal(seen.size, 4, 'epochs 0 (the default), 1, 2 and 3 mask differently');
+});
+
+test('the kernel host keeps one epoch\'s parameters loaded across calls, and switches when the epoch does', () => {
+  // What the loader's workers do: one parameters object per epoch (epochParams), passed batch
+  // after batch, into buffers given back; the kernel writes its parameter block only on a change.
+  const store = roberta(syntheticDocuments(12, 23));
+  const collator = new Collator(store, { seed: 3 });
+  const sampler = createSampler(store, { seqLen: 64, batchSize: 6, seed: 3 });
+  const plans = [sampler.plan(sampler.next()), sampler.plan(sampler.next())];
+  const paramsOf = epochParams(collator.params);
+  let into: OutputBuffers | undefined;
+  let k = 0;
+  for (const epoch of [1, 1, 2, 2, undefined, 1, 0, 0, 3, 3]) {
+    const plan = plans[k++ % plans.length];
+    const params = epoch === undefined ? collator.params : paramsOf(epoch);
+    const got = collator.kernel.run('simd', plan, params, into);
+    assertSameBatch(got, collateMaskReference(store, plan, { seed: 3 }, epoch === undefined ? {} : { epoch }), `call ${k}, epoch ${epoch}`);
+    into = outputBuffers(got);
+  }
 });
 
 test('batches are fresh, non-shared buffers; pair formats carry token types and NSP labels', () => {

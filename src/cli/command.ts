@@ -32,7 +32,7 @@ type Parsed<F extends FlagConfig> = ReturnType<typeof parseArgs<{ args: string[]
  * flags refused (Node's `ERR_PARSE_ARGS_*` errors, which `main.ts` reports as usage errors).
  * Returns undefined once `--help` has printed `usage` (the command then exits 0).
  */
-export function parseCommand<const F extends FlagConfig>(argv: string[], usage: string, flags: F): Parsed<F> | undefined {
+export function parseCommand<const F extends FlagConfig & { help?: never }>(argv: string[], usage: string, flags: F): Parsed<F> | undefined {
   const parsed = parseArgs({ args: argv, allowPositionals: true, options: { ...flags, help: { type: 'boolean', short: 'h' } } as const });
   if ((parsed.values as { help?: boolean }).help) {
     process.stdout.write(`${usage}\n`);

@@ -72,9 +72,10 @@ export class CollateKernel {
   /**
    * The parameters in the kernel's parameter block: a call with other parameters (another
    * epoch's) writes them there and they stay until a call brings others, so a worker that
-   * passes the same epoch's object batch after batch writes the block once per epoch.
+   * passes the same epoch's object batch after batch writes the block once per epoch. Compared
+   * by identity: parameter objects are never changed once made.
    */
-  private loaded: MaskParams;
+  private loaded: MaskParams | undefined;
 
   constructor(
     readonly params: MaskParams,
@@ -88,7 +89,9 @@ export class CollateKernel {
 
   /**
    * Collates and masks one batch into fresh buffers (or into `into`, buffers a consumer gave
-   * back, where they are large enough); the epoch's parameters replace the defaults for this call.
+   * back, where they are large enough) with `params` (another epoch's, say); they stay loaded in
+   * the kernel until a call passes another object, so pass one object per epoch (`epochParams`)
+   * and never change a parameters object once made.
    */
   run(tier: KernelTier, plan: RowPlan, params: MaskParams = this.params, into?: OutputBuffers): Batch {
     const { rows, width } = plan;
@@ -157,6 +160,7 @@ export class CollateKernel {
     arena.i32(b.rowItemStart, rows + 1).set(plan.rowItemStart);
     arena.u32(b.sampleIds, rows).set(plan.sampleIds);
     if (params !== this.loaded) {
+      this.loaded = undefined; // a write that failed half-way must not count as loaded
       this.mask.setParams(params);
       this.loaded = params;
     }
