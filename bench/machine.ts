@@ -19,12 +19,11 @@
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { storeMaskOptions } from '../src/collate/collator.js';
-import { loadStore } from '../src/collate/kernel.js';
+import { storeInKernelMemory } from '../src/collate/kernel.js';
 import { defaultCorpusFiles } from '../src/index.js';
-import { toShared } from '../src/loader/protocol.js';
+import { sharedLayout, toShared } from '../src/loader/protocol.js';
 import { resolveMaskOptions } from '../src/mask/options.js';
 import { createSampler } from '../src/sampler/index.js';
-import { Arena, createKernelMemory } from '../src/wasm/arena.js';
 import { kernelModule } from '../src/wasm/module.js';
 import type { MachineTask, MachineTimes, MachineWork, SharedCollate } from './machine-worker.js';
 import { syntheticStore, type BenchOptions, type Metrics } from './util.js';
@@ -79,8 +78,7 @@ async function scaling(one: MachineWork, two: [MachineWork, MachineWork], share:
 /** The loader's worker state over `documents` synthetic documents, set up as `createLoader` does. */
 function sharedCollate(documents: number): SharedCollate {
   const store = syntheticStore(documents);
-  const memory = createKernelMemory(store.numTokens * (store.dtype === 'uint16' ? 2 : 4) + (1 << 20));
-  const region = loadStore(new Arena(memory), store);
+  const { memory, region } = storeInKernelMemory(store);
   const sampler = createSampler(store, { format: 'full-sentences', seqLen: 512, batchSize: 256, pad: 'max' });
   const batches = Array.from({ length: sampler.numBatches(0) }, (_, b) => {
     const { sampleIds, width } = sampler.batch(0, b);
@@ -88,7 +86,7 @@ function sharedCollate(documents: number): SharedCollate {
   });
   return {
     module: kernelModule(), memory, region, specials: store.specials, batches,
-    layout: toShared({ numTokens: store.numTokens, sentenceStarts: store.sentenceStarts, documentIndex: store.documentIndex }),
+    layout: sharedLayout(store),
     index: toShared(sampler.index(0)),
     params: resolveMaskOptions(storeMaskOptions(store)),
   };

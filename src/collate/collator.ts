@@ -8,8 +8,7 @@ import type { KernelTier } from '../mask/kernel.js';
 import { resolveMaskOptions, withEpoch, type MaskOptions, type MaskParams } from '../mask/options.js';
 import { maskWithReference } from '../mask/reference.js';
 import type { TokenStore } from '../store/types.js';
-import { Arena, createKernelMemory } from '../wasm/arena.js';
-import { checkPlan, CollateKernel, loadStore } from './kernel.js';
+import { checkPlan, CollateKernel, storeInKernelMemory } from './kernel.js';
 import type { RowPlan } from './plan.js';
 import { collateReference } from './reference.js';
 
@@ -44,8 +43,8 @@ export class Collator {
     this.params = resolveMaskOptions(storeMaskOptions(store, options));
     this.tier = init.tier ?? 'simd';
     if (this.tier !== 'simd' && this.tier !== 'scalar') throw new RangeError(`init.tier must be simd or scalar, got ${String(this.tier)}`);
-    const memory = createKernelMemory(store.numTokens * (store.dtype === 'uint16' ? 2 : 4) + (1 << 20));
-    this.kernel = new CollateKernel(this.params, store.specials.pad, loadStore(new Arena(memory), store), memory);
+    const { memory, region } = storeInKernelMemory(store);
+    this.kernel = new CollateKernel(this.params, store.specials.pad, region, memory);
   }
 
   /**

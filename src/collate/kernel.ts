@@ -11,7 +11,7 @@ import { MaskpackError } from '../errors.js';
 import { MaskKernel, type KernelTier } from '../mask/kernel.js';
 import type { MaskParams } from '../mask/options.js';
 import type { TokenStore } from '../store/types.js';
-import type { Arena } from '../wasm/arena.js';
+import { Arena, createKernelMemory } from '../wasm/arena.js';
 import type { RowPlan } from './plan.js';
 
 /** The `[B, L]` buffers of a batch a consumer handed back for reuse (see `Loader.recycle`). */
@@ -40,6 +40,15 @@ export function loadStore(arena: Arena, store: TokenStore): StoreRegion {
     store.readBytes(done, arena.u8(ptr + done, Math.min(CHUNK, bytes - done)));
   }
   return { ptr, elemSize, numTokens: store.numTokens };
+}
+
+/**
+ * A new kernel memory (shareable with workers) holding `store`'s tokens, with 1 MiB to spare
+ * for the kernels' own claims (it grows past that when they need more).
+ */
+export function storeInKernelMemory(store: TokenStore): { memory: WebAssembly.Memory; region: StoreRegion } {
+  const memory = createKernelMemory(store.numTokens * (store.dtype === 'uint16' ? 2 : 4) + (1 << 20));
+  return { memory, region: loadStore(new Arena(memory), store) };
 }
 
 /** Where one batch's inputs and outputs live in kernel memory. */

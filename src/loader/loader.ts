@@ -9,15 +9,14 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Batch } from '../batch.js';
-import { CollateKernel, loadStore } from '../collate/kernel.js';
+import { CollateKernel, storeInKernelMemory } from '../collate/kernel.js';
 import { fromWire, MaskpackError } from '../errors.js';
 import { epochParams, type MaskParams } from '../mask/options.js';
 import { createSampler, type Sampler, type SamplerState } from '../sampler/index.js';
 import type { TokenStore } from '../store/types.js';
-import { Arena, createKernelMemory } from '../wasm/arena.js';
 import { kernelModule } from '../wasm/module.js';
 import { resolveLoaderOptions, type LoaderOptions, type ResolvedLoaderOptions } from './options.js';
-import { outputBuffers, toShared, type WorkerInit, type WorkerJob } from './protocol.js';
+import { outputBuffers, sharedLayout, toShared, type WorkerInit, type WorkerJob } from './protocol.js';
 import { JobStreams } from './streams.js';
 import type { OutputBuffers } from '../collate/kernel.js';
 import type { SampleIndex } from '../formats/types.js';
@@ -52,10 +51,8 @@ export class Loader implements AsyncIterableIterator<Batch> {
     this.paramsOf = epochParams(o.mask);
     if (o.resume) this.sampler.resume(o.resume);
     this.endEpoch = o.sampler.epoch + o.epochs;
-    const elemSize = store.dtype === 'uint16' ? 2 : 4;
-    const memory = createKernelMemory(store.numTokens * elemSize + (1 << 20));
-    const region = loadStore(new Arena(memory), store);
-    const layout = toShared({ numTokens: store.numTokens, sentenceStarts: store.sentenceStarts, documentIndex: store.documentIndex });
+    const { memory, region } = storeInKernelMemory(store);
+    const layout = sharedLayout(store);
     const init: WorkerInit = {
       module: kernelModule(), memory, region, params: o.mask, pad: store.specials.pad, tier: o.tier, layout, specials: store.specials,
     };

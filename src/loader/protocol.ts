@@ -16,6 +16,11 @@ import type { PlanLayout } from '../collate/plan.js';
 /** What row plans need of the store's layout, over shared memory (copied once per loader). */
 export type SharedLayout = PlanLayout;
 
+/** `store`'s layout copied into SharedArrayBuffers, for the workers' row plans. */
+export function sharedLayout(store: PlanLayout): SharedLayout {
+  return toShared({ numTokens: store.numTokens, sentenceStarts: store.sentenceStarts, documentIndex: store.documentIndex });
+}
+
 /** Typed arrays of `value` moved into SharedArrayBuffers, so posting it to a worker copies nothing. */
 export function toShared<T extends object>(value: T): T {
   const out: Record<string, unknown> = {};
