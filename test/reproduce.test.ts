@@ -116,3 +116,11 @@ test('the epoch permutation follows docs/formats.md bit for bit', () => {
     assert.deepEqual(Array.from(epochPermutation(n, seed, epoch)), order);
   }
 });
+
+test('uniformBelow(h, n) is floor(h * n / 2^32) exactly, on both sides of its 2^21 fast path', () => {
+  const exact = (h: number, n: number) => Number((BigInt(h) * BigInt(n)) >> 32n);
+  const edges = [1, 2, 3, 0x1fffff, 0x200000, 0x200001, 0xffffffff];
+  for (const n of edges) for (const h of [0, 1, 0x7fffffff, 0x80000000, 0xffffffff]) assert.equal(uniformBelow(h, n), exact(h, n), `h=${h} n=${n}`);
+  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 1, max: 0xffffffff }), (h, n) => uniformBelow(h, n) === exact(h, n)), { seed: 21, numRuns: 20000 });
+  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 1, max: 0x200001 }), (h, n) => uniformBelow(h, n) === exact(h, n)), { seed: 22, numRuns: 20000 });
+});

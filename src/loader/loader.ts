@@ -16,15 +16,39 @@ import { createSampler, type Sampler, type SamplerState } from '../sampler/index
 import type { TokenStore } from '../store/types.js';
 import { kernelModule } from '../wasm/module.js';
 import { resolveLoaderOptions, type LoaderOptions, type ResolvedLoaderOptions } from './options.js';
-import { outputBuffers, sharedLayout, toShared, type WorkerInit, type WorkerJob } from './protocol.js';
-import { JobStreams } from './streams.js';
+import { outputBuffers, sharedLayout, toShared, type WorkerInit, type WorkerJob, type WorkerReply } from './protocol.js';
+import { JobStreams, type Waiter } from './streams.js';
 import type { OutputBuffers } from '../collate/kernel.js';
 import type { SampleIndex } from '../formats/types.js';
 
-interface Pending {
-  epoch: number;
-  batchIndex: number;
-  result: Promise<Batch>;
+/** A batch submitted and not yet delivered: settled by its worker's reply (or by the inline kernel). */
+class Pending implements Waiter {
+  batch: Batch | undefined;
+  error: MaskpackError | undefined;
+  /** Set while `next()` waits for this batch. */
+  wake: (() => void) | undefined;
+
+  constructor(readonly epoch: number, readonly batchIndex: number) {}
+
+  get where(): string {
+    return `batch ${this.batchIndex} of epoch ${this.epoch}`;
+  }
+
+  get settled(): boolean {
+    return this.batch !== undefined || this.error !== undefined;
+  }
+
+  resolve(reply: WorkerReply): void {
+    if (reply.kind === 'batch') this.batch = reply.batch;
+    else if (reply.kind === 'error') this.error = fromWire(reply.error, this.where);
+    else this.error = new MaskpackError('ERR_WORKER', `${this.where}: unexpected reply ${reply.kind}`);
+    this.wake?.();
+  }
+
+  reject(err: Error): void {
+    this.error = err instanceof MaskpackError ? err : new MaskpackError('ERR_WORKER', `${this.where}: ${err.message}`, { cause: err });
+    this.wake?.();
+  }
 }
 
 export class Loader implements AsyncIterableIterator<Batch> {
@@ -76,18 +100,19 @@ export class Loader implements AsyncIterableIterator<Batch> {
       void this.shutdown(); // the last batch is delivered: free the workers now
       return { value: undefined, done: true };
     }
-    try {
-      const batch = await head.result;
-      if (this.closed) return { value: undefined, done: true };
-      this.queue.shift();
-      this.fill();
-      return { value: batch, done: false };
-    } catch (err) {
+    // One promise per batch, and only when the batch is not there yet: the main thread's cost
+    // per batch is taken from the workers when there are as many workers as cores.
+    if (!head.settled) await new Promise<void>((resolve) => { head.wake = resolve; });
+    if (head.error) {
       if (this.closed) throw new MaskpackError('ERR_CLOSED', 'the loader was closed while a batch was pending');
-      this.failure = err instanceof MaskpackError ? err : new MaskpackError('ERR_WORKER', String(err));
+      this.failure = head.error;
       void this.shutdown();
       throw this.failure;
     }
+    if (this.closed) return { value: undefined, done: true };
+    this.queue.shift();
+    this.fill();
+    return { value: head.batch!, done: false };
   }
 
   /** The state to resume from: the next batch this loader would deliver (prefetched batches not yet consumed count as not delivered). */
@@ -128,12 +153,14 @@ export class Loader implements AsyncIterableIterator<Batch> {
    */
   recycle(batch: Batch): void {
     const out = outputBuffers(batch);
-    const buffers = Object.values(out).filter((b) => b !== undefined);
-    for (const b of buffers) {
-      if (!(b instanceof ArrayBuffer) || b.byteLength === 0) throw new TypeError('recycle(batch) needs a batch whose buffers are attached, non-shared ArrayBuffers');
+    for (const key of OUTPUT_KEYS) {
+      const b = out[key];
+      if (b !== undefined && (!(b instanceof ArrayBuffer) || b.byteLength === 0)) {
+        throw new TypeError('recycle(batch) needs a batch whose buffers are attached, non-shared ArrayBuffers');
+      }
     }
     if (this.closed || this.failure || this.recycled.length >= this.options.prefetch + 2) return;
-    if (this.recycled.some((r) => Object.values(r).some((b) => b !== undefined && buffers.includes(b)))) return;
+    for (const r of this.recycled) if (sharesBuffer(r, out)) return; // given back twice
     this.recycled.push(out);
   }
 
@@ -161,14 +188,14 @@ export class Loader implements AsyncIterableIterator<Batch> {
       const b = this.sampler.next();
       const fault = this.options.testFault?.batchIndex === b.batchIndex ? this.options.testFault.kind : undefined;
       const recycled = this.recycled.pop();
-      const where = `batch ${b.batchIndex} of epoch ${b.epoch}`;
-      let result: Promise<Batch>;
+      const pending = new Pending(b.epoch, b.batchIndex);
+      this.queue.push(pending);
       if (this.inline) {
         try {
           const moved = recycled && detach(recycled);
-          result = Promise.resolve(this.inline.run(this.options.tier, this.sampler.plan(b), this.paramsOf(b.epoch), moved));
+          pending.batch = this.inline.run(this.options.tier, this.sampler.plan(b), this.paramsOf(b.epoch), moved);
         } catch (err) {
-          result = Promise.reject(new MaskpackError('ERR_KERNEL', `${where}: ${(err as Error).message}`, { cause: err }));
+          pending.error = new MaskpackError('ERR_KERNEL', `${pending.where}: ${(err as Error).message}`, { cause: err });
         }
       } else {
         const stream = this.pool!.pick();
@@ -178,15 +205,10 @@ export class Loader implements AsyncIterableIterator<Batch> {
           for (const e of stream.epochs) if (e < b.epoch - 1) stream.epochs.delete(e);
         }
         const job: WorkerJob = { kind: 'collate', epoch: b.epoch, batchIndex: b.batchIndex, sampleIds: b.sampleIds, width: b.width, index, recycled, fault };
-        const reused = recycled ? Object.values(recycled).filter((x) => x !== undefined) : [];
-        result = this.pool!.post(stream, job, where, [b.sampleIds.buffer as ArrayBuffer, ...reused]).then((reply) => {
-          if (reply.kind === 'batch') return reply.batch;
-          if (reply.kind === 'error') throw fromWire(reply.error, where);
-          throw new MaskpackError('ERR_WORKER', `${where}: unexpected reply ${reply.kind}`);
-        });
+        const transfer = [b.sampleIds.buffer as ArrayBuffer];
+        if (recycled) for (const key of OUTPUT_KEYS) if (recycled[key]) transfer.push(recycled[key]);
+        this.pool!.send(stream, job, pending, transfer);
       }
-      result.catch(() => undefined); // observed when its turn comes; never an unhandled rejection
-      this.queue.push({ epoch: b.epoch, batchIndex: b.batchIndex, result });
     }
   }
 
@@ -207,6 +229,14 @@ export class Loader implements AsyncIterableIterator<Batch> {
     const e = batchIndex >= this.sampler.numBatches(epoch) ? epoch + 1 : epoch;
     return e < this.endEpoch;
   }
+}
+
+const OUTPUT_KEYS = ['inputIds', 'attentionMask', 'labels', 'tokenTypeIds'] as const;
+
+/** Whether two sets of batch buffers have a buffer in common. */
+function sharesBuffer(a: OutputBuffers, b: OutputBuffers): boolean {
+  for (const x of OUTPUT_KEYS) for (const y of OUTPUT_KEYS) if (a[x] !== undefined && a[x] === b[y]) return true;
+  return false;
 }
 
 /** Moves each buffer to a new ArrayBuffer object, detaching the old one (as a transfer to a worker would). */

@@ -30,7 +30,7 @@ const SETTLE_MS = 2000;
 const EXIT_WAIT_MS = 500;
 
 /** A job posted to a worker, waiting for its reply (replies come back in posting order). */
-interface Waiter {
+export interface Waiter {
   where: string;
   resolve(reply: WorkerReply): void;
   reject(err: Error): void;
@@ -72,27 +72,35 @@ export class JobStreams {
 
   /** The live stream with the fewest jobs waiting (the first such); an ended one only when all have ended. */
   pick(): Stream {
-    const live = this.streams.filter((s) => !s.ended);
-    return (live.length ? live : this.streams).reduce((a, s) => (s.waiting.length < a.waiting.length ? s : a));
+    // Runs once per batch on the main thread: a plain loop, nothing allocated.
+    let best: Stream | undefined;
+    for (const s of this.streams) if (!s.ended && (!best || s.waiting.length < best.waiting.length)) best = s;
+    return best ?? this.streams[0];
   }
 
-  /** Posts `job` to `stream`; resolves with the worker's reply, rejects (`ERR_WORKER`, naming `where`) if the worker dies first. */
+  /**
+   * Posts `job` to `stream`; `waiter` gets the worker's reply, or is rejected (`ERR_WORKER`,
+   * naming its `where`) if the job cannot be sent or the worker dies first.
+   */
+  send(stream: Stream, job: WorkerJob, waiter: Waiter, transfer: ArrayBuffer[] = []): void {
+    if (stream.ended) {
+      waiter.reject(failed(waiter.where, stream.ended));
+      return;
+    }
+    try {
+      stream.port.postMessage(job, transfer);
+    } catch (err) {
+      // Not sent (e.g. a buffer that cannot be transferred): no reply will come for it.
+      waiter.reject(new MaskpackError('ERR_WORKER', `${waiter.where}: could not send the job: ${(err as Error).message}`, { cause: err }));
+      return;
+    }
+    stream.waiting.push(waiter);
+    if (stream.waiting.length === 1) stream.port.ref();
+  }
+
+  /** {@link send} as a promise of the reply. */
   post(stream: Stream, job: WorkerJob, where: string, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
-    return new Promise((resolve, reject) => {
-      if (stream.ended) {
-        reject(failed(where, stream.ended));
-        return;
-      }
-      try {
-        stream.port.postMessage(job, transfer);
-      } catch (err) {
-        // Not sent (e.g. a buffer that cannot be transferred): no reply will come for it.
-        reject(new MaskpackError('ERR_WORKER', `${where}: could not send the job: ${(err as Error).message}`, { cause: err }));
-        return;
-      }
-      stream.waiting.push({ where, resolve, reject });
-      if (stream.waiting.length === 1) stream.port.ref();
-    });
+    return new Promise((resolve, reject) => this.send(stream, job, { where, resolve, reject }, transfer));
   }
 
   /**

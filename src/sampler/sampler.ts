@@ -93,7 +93,7 @@ export class Sampler {
     const end = data.bounds ? data.bounds[batchIndex + 1] : Math.min(begin + batchSize, data.order.length);
     const rowLength = data.index.rowLength;
     let longest = 0;
-    for (let p = begin; p < end; p++) longest = Math.max(longest, rowLength[data.order[p]]);
+    if (this.options.pad !== 'max') for (let p = begin; p < end; p++) longest = Math.max(longest, rowLength[data.order[p]]);
     const [lo, hi] = rankShare(end - begin, rank, worldSize);
     return {
       epoch,
