@@ -23,8 +23,8 @@ interface FlagDef {
   readonly help: string;
 }
 
-/** Every loader flag, in `--help` order. */
-const FLAGS: readonly FlagDef[] = [
+/** Every loader flag, in `--help` order (as literals, for the type of the flag names). */
+const FLAG_LITERALS = [
   { flag: 'format', option: 'format', kind: FORMAT_NAMES, arg: 'F', default: 'full-sentences', help: 'input format: full-sentences, doc-sentences, segment-pair, sentence-pair' },
   { flag: 'seq-len', option: 'seqLen', kind: 'int', arg: 'N', default: '512', help: 'maximum row length, special tokens included' },
   { flag: 'template', option: 'template', kind: ['roberta', 'bert'], arg: 'T', default: 'roberta', help: 'special-token template: roberta (<s> A </s></s> B </s>) or bert' },
@@ -47,15 +47,16 @@ const FLAGS: readonly FlagDef[] = [
   { flag: 'dupe-factor', option: 'dupeFactor', kind: 'int', arg: 'K', default: 'dynamic masking', help: 'static masking: epoch e reuses the masks of epoch e mod K' },
   { flag: 'workers', option: 'workers', kind: 'int', arg: 'N', default: '', help: 'collate threads; 0 builds batches in the main thread' },
   { flag: 'prefetch', option: 'prefetch', kind: 'int', arg: 'N', default: '2 × workers, 1 with no workers', help: 'batches in flight' },
-];
+] as const satisfies readonly FlagDef[];
+const FLAGS: readonly FlagDef[] = FLAG_LITERALS;
 
 /** Names of the loader flags, without `--`. */
-export type LoaderFlag = (typeof FLAGS)[number]['flag'];
+export type LoaderFlag = (typeof FLAG_LITERALS)[number]['flag'];
 
 /** The `parseArgs` option spec of the loader flags (all strings or booleans); merge it into a command's own options. */
-export const loaderFlags: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(
+export const loaderFlags = Object.fromEntries(
   FLAGS.map((f) => [f.flag, { type: f.kind === 'boolean' ? 'boolean' : 'string' }]),
-);
+) as { readonly [K in LoaderFlag]: { readonly type: 'string' | 'boolean' } } satisfies NonNullable<ParseArgsConfig['options']>;
 
 /**
  * The `--help` lines of the loader flags, each with its default, in a column that starts at
