@@ -7,7 +7,7 @@ import {
   Collator, collateMaskReference, createMemoryStore, createSampler, FORMAT_NAMES, MaskpackError, robertaSpecials,
   type Batch, type RowPlan, type TokenStore,
 } from 'maskpack';
-import type { OutputBuffers } from '../src/collate/kernel.js';
+import { fillAttention, type OutputBuffers } from '../src/collate/kernel.js';
 import { outputBuffers } from '../src/loader/protocol.js';
 import { epochParams } from '../src/mask/options.js';
 import { bertSpecials, documentsArb, pairDocumentsArb, syntheticDocuments, type Documents } from './helpers.js';
@@ -132,4 +132,19 @@ test('a plan the kernel could run past is refused before it runs', () => {
   for (const [plan, message] of cases) {
     assert.throws(() => collator.collate(plan), (e: unknown) => e instanceof MaskpackError && e.code === 'ERR_BAD_INPUT' && message.test(e.message));
   }
+});
+
+test('fillAttention: ones over each row length, zeros after, for any width, row count and byte offset', () => {
+  fc.assert(fc.property(fc.integer({ min: 1, max: 40 }), fc.array(fc.nat(40), { minLength: 1, maxLength: 9 }), fc.integer({ min: 0, max: 3 }), (width, raw, offset) => {
+    const rowLengths = raw.map((l) => Math.min(l, width));
+    const n = rowLengths.length * width;
+    const buffer = new ArrayBuffer(4 * (n + offset + 1));
+    new Int32Array(buffer).fill(7); // stale values of an earlier batch
+    const attention = new Int32Array(buffer, 4 * offset, n);
+    fillAttention(attention, rowLengths, width);
+    for (let r = 0; r < rowLengths.length; r++) {
+      for (let j = 0; j < width; j++) assert.equal(attention[r * width + j], j < rowLengths[r] ? 1 : 0, `row ${r} position ${j}`);
+    }
+    assert.equal(new Int32Array(buffer)[offset + n], 7, 'nothing written past the view');
+  }), { seed: 8, numRuns: 500 });
 });
