@@ -49,6 +49,18 @@ test('batches are identical for 0, 1 and 2 workers, equal the single-threaded co
   }
 });
 
+test('next() calls made without waiting for each other get successive batches, in call order, then done', async () => {
+  for (const workers of [0, 2]) {
+    const expected = await collect({ workers: 0 });
+    const loader = createLoader(store, { ...base, workers });
+    const results = await Promise.all(Array.from({ length: expected.length + 2 }, () => loader.next()));
+    assertSame(results.slice(0, expected.length).map((r) => r.value as Batch), expected);
+    assert.ok(results.slice(0, expected.length).every((r) => !r.done), `workers ${workers}: a batch for every call up to the epoch's end`);
+    assert.ok(results.slice(expected.length).every((r) => r.done), `workers ${workers}: done after the epoch`);
+    await loader.close();
+  }
+});
+
 test('batch buffers are moved from the worker, not cloned (the worker-side buffers detach)', async () => {
   const loader = createLoader(store, { ...base, workers: 1, prefetch: 1 });
   const { value } = await loader.next();

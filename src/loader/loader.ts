@@ -64,6 +64,9 @@ export class Loader implements AsyncIterableIterator<Batch> {
   /** Buffers of consumed batches given back with {@link recycle}, waiting to be written again. */
   private readonly recycled: OutputBuffers[] = [];
   private failure: MaskpackError | undefined;
+  /** `next()` calls not settled yet, and the last of them (a later call waits for it). */
+  private calls = 0;
+  private lastCall: Promise<IteratorResult<Batch>> | undefined;
   private closed = false;
   private stopping: Promise<void> | undefined;
 
@@ -90,8 +93,23 @@ export class Loader implements AsyncIterableIterator<Batch> {
   /**
    * The next batch in sampler order, or `done` after the last epoch. Rejects with a
    * `MaskpackError` naming the batch when a worker fails; every later call rejects the same way.
+   * Calls made before the previous one settled are served in call order, one batch each.
    */
-  async next(): Promise<IteratorResult<Batch>> {
+  next(): Promise<IteratorResult<Batch>> {
+    const call = this.calls++ === 0 ? this.take() : this.lastCall!.then(() => this.take(), () => this.take());
+    this.lastCall = call;
+    return call;
+  }
+
+  private async take(): Promise<IteratorResult<Batch>> {
+    try {
+      return await this.takeHead();
+    } finally {
+      this.calls--;
+    }
+  }
+
+  private async takeHead(): Promise<IteratorResult<Batch>> {
     if (this.failure) throw this.failure;
     if (this.closed) return { value: undefined, done: true };
     this.fill();
