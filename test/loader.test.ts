@@ -100,6 +100,7 @@ test('resuming from state() continues exactly where the loader stopped, on any n
   const state = first.state();
   assert.equal(state.batchIndex, 7);
   await first.close();
+  assert.deepEqual(first.state(), state, 'closing drops the prefetched batches, not their place in the resume state');
   const rest = await collect({ workers: 1, epochs: 2, resume: JSON.parse(JSON.stringify(state)) });
   assertSame([...head, ...rest], whole);
 });
@@ -110,6 +111,22 @@ test('a kernel error rejects next() with the batch and the worker message, and l
   await loader.next();
   await assert.rejects(loader.next(), (e: unknown) => e instanceof MaskpackError && /batch 2 of epoch 0: injected fault at batch 2/.test(e.message));
   await assert.rejects(loader.next(), /batch 2 of epoch 0/);
+  await loader.close();
+});
+
+test('a batch whose job cannot be prepared fails in its turn, and the calls after it reject instead of hanging', async () => {
+  const loader = createLoader(store, { ...base, workers: 1, epochs: 2 });
+  const first = await loader.next();
+  assert.equal(first.done, false);
+  // The epoch's sample index is put in shared memory when its first batch is submitted.
+  (loader as unknown as { sharedIndex(): never }).sharedIndex = () => { throw new RangeError('Array buffer allocation failed'); };
+  const results = await Promise.allSettled(Array.from({ length: 40 }, () => loader.next()));
+  const failed = results.findIndex((r) => r.status === 'rejected');
+  assert.ok(failed >= 0, 'a batch of epoch 1 fails');
+  for (const r of results.slice(failed)) {
+    assert.equal(r.status, 'rejected');
+    assert.match(String((r as PromiseRejectedResult).reason), /batch 0 of epoch 1: could not prepare the job: Array buffer allocation failed/);
+  }
   await loader.close();
 });
 

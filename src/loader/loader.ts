@@ -67,6 +67,8 @@ export class Loader implements AsyncIterableIterator<Batch> {
   /** `next()` calls not settled yet, and the last of them (a later call waits for it). */
   private calls = 0;
   private lastCall: Promise<IteratorResult<Batch>> | undefined;
+  /** `state()` once the loader has stopped (closed, failed or at its end). */
+  private finalState: SamplerState | undefined;
   private closed = false;
   private stopping: Promise<void> | undefined;
 
@@ -135,6 +137,7 @@ export class Loader implements AsyncIterableIterator<Batch> {
 
   /** The state to resume from: the next batch this loader would deliver (prefetched batches not yet consumed count as not delivered). */
   state(): SamplerState {
+    if (this.finalState) return this.finalState;
     const s = this.sampler.state();
     const head = this.queue[0];
     return head ? { ...s, epoch: head.epoch, batchIndex: head.batchIndex } : s;
@@ -196,6 +199,7 @@ export class Loader implements AsyncIterableIterator<Batch> {
   }
 
   private async stop(): Promise<void> {
+    this.finalState = this.state(); // the prefetched batches dropped here were never delivered
     this.queue.splice(0);
     await this.pool?.close();
   }
@@ -216,16 +220,21 @@ export class Loader implements AsyncIterableIterator<Batch> {
           pending.error = new MaskpackError('ERR_KERNEL', `${pending.where}: ${(err as Error).message}`, { cause: err });
         }
       } else {
-        const stream = this.pool!.pick();
-        const index = stream.epochs.has(b.epoch) ? undefined : this.sharedIndex(b.epoch);
-        if (index) {
-          stream.epochs.add(b.epoch);
-          for (const e of stream.epochs) if (e < b.epoch - 1) stream.epochs.delete(e);
+        try {
+          const stream = this.pool!.pick();
+          const index = stream.epochs.has(b.epoch) ? undefined : this.sharedIndex(b.epoch);
+          if (index) {
+            stream.epochs.add(b.epoch);
+            for (const e of stream.epochs) if (e < b.epoch - 1) stream.epochs.delete(e);
+          }
+          const job: WorkerJob = { kind: 'collate', epoch: b.epoch, batchIndex: b.batchIndex, sampleIds: b.sampleIds, width: b.width, index, recycled, fault };
+          const transfer = [b.sampleIds.buffer as ArrayBuffer];
+          if (recycled) for (const key of OUTPUT_KEYS) if (recycled[key]) transfer.push(recycled[key]);
+          this.pool!.send(stream, job, pending, transfer);
+        } catch (err) {
+          // Not sent (e.g. no memory for the epoch's shared index): the batch fails in its turn.
+          pending.reject(new MaskpackError('ERR_WORKER', `${pending.where}: could not prepare the job: ${(err as Error).message}`, { cause: err }));
         }
-        const job: WorkerJob = { kind: 'collate', epoch: b.epoch, batchIndex: b.batchIndex, sampleIds: b.sampleIds, width: b.width, index, recycled, fault };
-        const transfer = [b.sampleIds.buffer as ArrayBuffer];
-        if (recycled) for (const key of OUTPUT_KEYS) if (recycled[key]) transfer.push(recycled[key]);
-        this.pool!.send(stream, job, pending, transfer);
       }
     }
   }
