@@ -51,7 +51,7 @@ export function positionHash(key: number, i: number): number {
  */
 export function uniformBelow(h: number, n: number): number {
   // n <= 2^21: h * n < 2^53 is exact in a double, and so is the division by 2^32.
-  if (n <= 0x200000) return Math.floor((h * n) / 4294967296);
+  if (n <= 0x200000) return Math.floor(((h >>> 0) * n) / 4294967296);
   const a = (h >>> 16) * n;
   const b = (h & 0xffff) * n;
   return Math.floor((a + Math.floor(b / 65536)) / 65536);

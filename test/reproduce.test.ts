@@ -121,6 +121,26 @@ test('uniformBelow(h, n) is floor(h * n / 2^32) exactly, on both sides of its 2^
   const exact = (h: number, n: number) => Number((BigInt(h) * BigInt(n)) >> 32n);
   const edges = [1, 2, 3, 0x1fffff, 0x200000, 0x200001, 0xffffffff];
   for (const n of edges) for (const h of [0, 1, 0x7fffffff, 0x80000000, 0xffffffff]) assert.equal(uniformBelow(h, n), exact(h, n), `h=${h} n=${n}`);
+  // Where floor(h * n / 2^32) in doubles rounds up: h = -1/n mod 2^32 for odd n. A fast path
+  // taken past n = 2^21 (2097785 is just above) gets these wrong.
+  const inverse = (n: number) => Number((-modInverse(BigInt(n), 1n << 32n)) & 0xffffffffn);
+  for (const n of [2097785, 3000001, 16777219, 0x10000001, 0x7fffffff, 0xfffffffd]) {
+    const h = inverse(n);
+    assert.notEqual(Math.floor((h * n) / 4294967296), exact(h, n), `h=${h} n=${n} is a case doubles get wrong`);
+    assert.equal(uniformBelow(h, n), exact(h, n), `h=${h} n=${n}`);
+  }
+  assert.equal(uniformBelow(-1, 10), 9, 'h is read as unsigned');
   fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 1, max: 0xffffffff }), (h, n) => uniformBelow(h, n) === exact(h, n)), { seed: 21, numRuns: 20000 });
   fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 1, max: 0x200001 }), (h, n) => uniformBelow(h, n) === exact(h, n)), { seed: 22, numRuns: 20000 });
 });
+
+/** x^-1 mod m (x odd, m a power of two). */
+function modInverse(x: bigint, m: bigint): bigint {
+  let [a, b, u, v] = [x % m, m, 1n, 0n];
+  while (b !== 0n) {
+    const q = a / b;
+    [a, b] = [b, a - q * b];
+    [u, v] = [v, u - q * v];
+  }
+  return ((u % m) + m) % m;
+}
