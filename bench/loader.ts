@@ -32,9 +32,10 @@ async function tokensPerSecond(store: TokenStore, workers: number, batchSize: nu
 export async function run(opts: BenchOptions): Promise<Metrics> {
   const store = syntheticStore(opts.quick ? 3000 : 12000);
   // Full mode times ~100 ms per run (≥ 100 batches of 256 rows): runs of 30 batches (~30 ms)
-  // let one scheduling hiccup of the shared host move a figure by 10–20%.
+  // let one scheduling hiccup of the shared host move a figure by 10–20%. Quick mode's ~40 ms
+  // runs are a smoke test (its two-worker ratio can even fall below 1).
   const runs = opts.quick ? 3 : 5;
-  const n = opts.quick ? 16 : 100;
+  const n = opts.quick ? 48 : 100;
   const metrics: Metrics = {};
   const measure = async (name: string, workers: number, rows: number, count: number, recycle: boolean) => {
     metrics[name] = { value: await tokensPerSecond(store, workers, rows, count, runs, recycle), unit: 'tok/s' };
