@@ -105,34 +105,30 @@ export class Loader implements AsyncIterableIterator<Batch> {
 
   private async take(): Promise<IteratorResult<Batch>> {
     try {
-      return await this.takeHead();
+      if (this.failure) throw this.failure;
+      if (this.closed) return { value: undefined, done: true };
+      this.fill();
+      const head = this.queue[0];
+      if (!head) {
+        void this.shutdown(); // the last batch is delivered: free the workers now
+        return { value: undefined, done: true };
+      }
+      // One promise per batch, and only when the batch is not there yet: the main thread's cost
+      // per batch is taken from the workers when there are as many workers as cores.
+      if (!head.settled) await new Promise<void>((resolve) => { head.wake = resolve; });
+      if (head.error) {
+        if (this.closed) throw new MaskpackError('ERR_CLOSED', 'the loader was closed while a batch was pending');
+        this.failure = head.error;
+        void this.shutdown();
+        throw this.failure;
+      }
+      if (this.closed) return { value: undefined, done: true };
+      this.queue.shift();
+      this.fill();
+      return { value: head.batch!, done: false };
     } finally {
       this.calls--;
     }
-  }
-
-  private async takeHead(): Promise<IteratorResult<Batch>> {
-    if (this.failure) throw this.failure;
-    if (this.closed) return { value: undefined, done: true };
-    this.fill();
-    const head = this.queue[0];
-    if (!head) {
-      void this.shutdown(); // the last batch is delivered: free the workers now
-      return { value: undefined, done: true };
-    }
-    // One promise per batch, and only when the batch is not there yet: the main thread's cost
-    // per batch is taken from the workers when there are as many workers as cores.
-    if (!head.settled) await new Promise<void>((resolve) => { head.wake = resolve; });
-    if (head.error) {
-      if (this.closed) throw new MaskpackError('ERR_CLOSED', 'the loader was closed while a batch was pending');
-      this.failure = head.error;
-      void this.shutdown();
-      throw this.failure;
-    }
-    if (this.closed) return { value: undefined, done: true };
-    this.queue.shift();
-    this.fill();
-    return { value: head.batch!, done: false };
   }
 
   /** The state to resume from: the next batch this loader would deliver (prefetched batches not yet consumed count as not delivered). */
