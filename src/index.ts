@@ -11,7 +11,7 @@ export {
   type SingleSampleIndex, type PairSampleIndex, type SampleIndexParams,
 } from './formats/index.js';
 export * from './sampler/index.js';
-export { buildRowPlan, type RowPlan } from './collate/plan.js';
+export { buildRowPlan, planBatch, planRows, type RowPlan, type PlanContext, type PlanLayout, type PlanRows, type PlanSource } from './collate/plan.js';
 export { collateReference, type Collated } from './collate/reference.js';
 export { encodeNpy, writeNpy, NpyWriter } from './export/npy.js';
 export { Collator, collateMaskReference, storeMaskOptions, type CollatorMaskOptions } from './collate/collator.js';
@@ -43,4 +43,6 @@ export { INPUT_FORMATS, type InputFormat } from './ingest/documents.js';
 export { WHITESPACE_RULE } from './ingest/pipeline.js';
 export * from './corpus/sotu.js';
 export { sliceDocuments } from './store/slice.js';
+export { documentOfToken, DocumentSentences, forEachSentenceChunk } from './store/layout.js';
+export { AUTO_MEMORY_BYTES, type StoreAccess, type StoreAccessOption } from './wasm/stores.js';
 export { trainJob, type TrainJobOptions, type TrainJobSummary } from './train/job.js';

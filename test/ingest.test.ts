@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { defaultCorpusFiles, ingest, mergeStores, openStore, robertaGpt2Tokenizer, type OpenedStore } from 'maskpack';
+import { defaultCorpusFiles, DocumentSentences, ingest, mergeStores, openStore, robertaGpt2Tokenizer, type OpenedStore } from 'maskpack';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'maskpack-ingest-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -22,9 +22,10 @@ function decodeDocs(s: OpenedStore): string[][] {
   const docs: string[][] = [];
   for (let d = 0; d < s.numDocuments; d++) {
     const sents: string[] = [];
-    for (let k = s.documentIndex[d]; k < s.documentIndex[d + 1]; k++) {
-      const ids = new Int32Array(s.sentenceLengths[k]);
-      s.readTokens(s.sentenceStarts[k], ids.length, ids);
+    const sentences = new DocumentSentences(s).load(d);
+    for (let k = 0; k < sentences.count; k++) {
+      const ids = new Int32Array(sentences.lengths[k]);
+      s.readTokens(sentences.starts[k], ids.length, ids);
       sents.push(tok.decode(ids));
     }
     docs.push(sents);

@@ -6,6 +6,7 @@
 import { DOMAIN } from '../domains.js';
 import { MaskpackError } from '../errors.js';
 import { mix32, positionHash, streamKey, threshold31, uniformBelow } from '../rng.js';
+import { DocumentSentences } from '../store/layout.js';
 import type { StoreLayout } from '../store/types.js';
 import { GrowableFloat64, GrowableInt32, GrowableUint8 } from './growable.js';
 import { PAIR_FLAG, pairSpecials, type PairSampleIndex, type SampleIndexParams } from './types.js';
@@ -25,12 +26,12 @@ const HALF = threshold31(0.5);
  */
 export function buildPairs(layout: StoreLayout, params: SampleIndexParams, unit: PairUnit): PairSampleIndex {
   const { seqLen, template, seed, epoch, format } = params;
-  const { sentenceLengths: lengths, sentenceStarts: starts, documentIndex, numDocuments } = layout;
+  const { documentTokenStarts, numDocuments } = layout;
   const maxTokens = seqLen - pairSpecials(template);
 
   const eligible = new GrowableInt32(numDocuments + 1);
   for (let d = 0; d < numDocuments; d++) {
-    if (starts[documentIndex[d + 1]] > starts[documentIndex[d]]) eligible.push(d);
+    if (documentTokenStarts[d + 1] > documentTokenStarts[d]) eligible.push(d);
   }
   const numEligible = eligible.length;
   if (numEligible < 2) {
@@ -46,13 +47,18 @@ export function buildPairs(layout: StoreLayout, params: SampleIndexParams, unit:
   const docOut = new GrowableInt32(estimate);
   const partnerOut = new GrowableInt32(estimate);
   const rowOut = new GrowableInt32(estimate);
+  // Sentences are read a document at a time (the document, and a random partner's): nothing per
+  // sentence of the store is held. `seg` lists the document's non-empty sentences (local indexes).
+  const doc = new DocumentSentences(layout);
+  const other = new DocumentSentences(layout);
   const segments = new GrowableInt32(1024);
   const specials = seqLen - maxTokens;
 
   for (let e = 0; e < numEligible; e++) {
     const d = eligible.get(e);
+    const { lengths, starts } = doc.load(d);
     segments.length = 0;
-    for (let s = documentIndex[d]; s < documentIndex[d + 1]; s++) if (lengths[s] > 0) segments.push(s);
+    for (let s = 0; s < doc.count; s++) if (lengths[s] > 0) segments.push(s);
     const seg = segments.view();
     const nSeg = seg.length;
 
@@ -90,15 +96,15 @@ export function buildPairs(layout: StoreLayout, params: SampleIndexParams, unit:
         let r = uniformBelow(positionHash(kPartner, c), numEligible - 1);
         if (r >= e) r++;
         partner = eligible.get(r);
-        const first = documentIndex[partner];
-        const end = documentIndex[partner + 1];
+        const p = other.load(partner);
+        const end = p.count;
         const need = Math.max(unit === 'segment' ? target - aLength : 1, 1);
-        let j = first + uniformBelow(positionHash(kStart, c), end - first);
-        bStart = starts[j];
-        for (; j < end && bLength < need; j++) bLength += lengths[j];
+        let j = uniformBelow(positionHash(kStart, c), end);
+        bStart = p.starts[j];
+        for (; j < end && bLength < need; j++) bLength += p.lengths[j];
         if (bLength === 0) {
-          bStart = starts[first];
-          for (j = first; j < end && bLength < need; j++) bLength += lengths[j];
+          bStart = p.starts[0];
+          for (j = 0; j < end && bLength < need; j++) bLength += p.lengths[j];
         }
         i -= n - aEnd;
       } else {
@@ -145,13 +151,13 @@ export function buildPairs(layout: StoreLayout, params: SampleIndexParams, unit:
     seed,
     epoch,
     numSamples: aStartOut.length,
-    aStart: aStartOut.finish(),
-    aLength: aLengthOut.finish(),
-    bStart: bStartOut.finish(),
-    bLength: bLengthOut.finish(),
-    flags: flagsOut.finish(),
-    document: docOut.finish(),
-    partnerDocument: partnerOut.finish(),
-    rowLength: rowOut.finish(),
+    aStart: aStartOut.finishShared(),
+    aLength: aLengthOut.finishShared(),
+    bStart: bStartOut.finishShared(),
+    bLength: bLengthOut.finishShared(),
+    flags: flagsOut.finishShared(),
+    document: docOut.finishShared(),
+    partnerDocument: partnerOut.finishShared(),
+    rowLength: rowOut.finishShared(),
   };
 }

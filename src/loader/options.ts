@@ -2,8 +2,9 @@
 import type { Fault } from './protocol.js';
 import type { KernelTier } from '../mask/kernel.js';
 import { resolveMaskOptions, type MaskOptions, type MaskParams } from '../mask/options.js';
-import type { SamplerOptions, SamplerState } from '../sampler/index.js';
+import type { MixtureOptions, SamplerOptions, SamplerState } from '../sampler/index.js';
 import type { TokenStore } from '../store/types.js';
+import type { StoreAccessOption } from '../wasm/stores.js';
 import { checkEnum, checkInteger, checkKnownKeys, describe } from '../validate.js';
 import { availableParallelism } from 'node:os';
 
@@ -11,7 +12,13 @@ import { availableParallelism } from 'node:os';
 export type LoaderMaskOptions = Pick<MaskOptions,
   'maskProb' | 'maskReplaceProb' | 'randomReplaceProb' | 'randomIdRange' | 'ignoreIndex' | 'selection' | 'wholeWordMask' | 'dupeFactor'>;
 
-export interface LoaderOptions extends SamplerOptions, LoaderMaskOptions {
+export interface LoaderOptions extends SamplerOptions, MixtureOptions, LoaderMaskOptions {
+  /**
+   * How workers reach the tokens: `memory` loads the stores once into shared kernel memory (at
+   * most 4 GiB in all), `stream` reads each batch's spans from the files, `auto` (default)
+   * loads stores of at most 2 GiB and streams larger ones. The batches are the same bytes.
+   */
+  storeAccess?: StoreAccessOption;
   /** Collate workers; 0 builds batches in the calling thread. Default: the number of cores. */
   workers?: number;
   /** Batches in flight (submitted or ready, not yet consumed). Default 2 × workers (1 without workers). */
@@ -33,13 +40,15 @@ export interface ResolvedLoaderOptions {
   prefetch: number;
   epochs: number;
   tier: KernelTier;
+  storeAccess: StoreAccessOption;
+  mixture: MixtureOptions;
   resume: SamplerState | undefined;
   testFault: { batchIndex: number; kind: Fault } | undefined;
 }
 
 const MASK_KEYS = ['maskProb', 'maskReplaceProb', 'randomReplaceProb', 'randomIdRange', 'ignoreIndex', 'selection', 'wholeWordMask', 'dupeFactor'] as const;
 const SAMPLER_KEYS = ['format', 'seqLen', 'template', 'seed', 'epoch', 'batchSize', 'batchBy', 'tokenBudget', 'countPadding', 'pad', 'padToMultipleOf', 'dropLast', 'rank', 'worldSize', 'cache'] as const;
-const LOADER_KEYS = ['workers', 'prefetch', 'epochs', 'tier', 'resume', 'testFault'] as const;
+const LOADER_KEYS = ['workers', 'prefetch', 'epochs', 'tier', 'storeAccess', 'mixAlpha', 'mixEpochSamples', 'resume', 'testFault'] as const;
 
 export function resolveLoaderOptions(store: TokenStore, options: LoaderOptions): ResolvedLoaderOptions {
   checkKnownKeys('options', options as unknown, [...MASK_KEYS, ...SAMPLER_KEYS, ...LOADER_KEYS]);
@@ -62,12 +71,16 @@ export function resolveLoaderOptions(store: TokenStore, options: LoaderOptions):
   const prefetch = checkInteger('options.prefetch', options.prefetch ?? Math.max(1, 2 * workers), 1, 4096);
   const epochs = options.epochs === Infinity ? Infinity : checkInteger('options.epochs', options.epochs ?? 1, 1, 2 ** 32);
   const tier = checkEnum('options.tier', options.tier ?? 'simd', ['simd', 'scalar'] as const);
+  const storeAccess = checkEnum('options.storeAccess', options.storeAccess ?? 'auto', ['auto', 'memory', 'stream'] as const);
+  const mixture: MixtureOptions = {};
+  if (options.mixAlpha !== undefined) mixture.mixAlpha = options.mixAlpha;
+  if (options.mixEpochSamples !== undefined) mixture.mixEpochSamples = options.mixEpochSamples;
   const fault = options.testFault;
   if (fault !== undefined && (typeof fault !== 'object' || !Number.isInteger(fault.batchIndex) || !['throw', 'exit'].includes(fault.kind))) {
     throw new TypeError(`options.testFault must be { batchIndex, kind: 'throw' | 'exit' }, got ${describe(fault)}`);
   }
   return {
     sampler: { ...(sampler as SamplerOptions), epoch: options.epoch ?? 0 },
-    mask: params, workers, prefetch, epochs, tier, resume: options.resume, testFault: fault,
+    mask: params, workers, prefetch, epochs, tier, storeAccess, mixture, resume: options.resume, testFault: fault,
   };
 }

@@ -3,6 +3,7 @@
  * implementation (SIMD, scalar, reference) receives, so they cannot disagree on rounding.
  */
 import { threshold31 } from '../rng.js';
+import { FLAG_SPECIAL, FLAG_WORD_START, MAX_SPECIALS } from '../wasm/abi.js';
 import { checkBoolean, checkEnum, checkInteger, checkKnownKeys, checkNumber, describe, I32_MAX, I32_MIN, U32_MAX } from '../validate.js';
 
 export type MaskSelection = 'bernoulli' | 'exact';
@@ -64,9 +65,7 @@ export interface MaskParams {
   flags: Uint8Array;
 }
 
-export const MAX_SPECIALS = 64;
-export const FLAG_SPECIAL = 1;
-export const FLAG_WORD_START = 2;
+export { FLAG_SPECIAL, FLAG_WORD_START, MAX_SPECIALS } from '../wasm/abi.js';
 
 const KNOWN = [
   'vocabSize', 'maskId', 'specialIds', 'maskProb', 'maskReplaceProb', 'randomReplaceProb', 'randomIdRange',

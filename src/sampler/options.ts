@@ -107,13 +107,14 @@ export function resolveSamplerOptions(options: unknown, storePrefix: string): Re
 
 /**
  * The first 16 hex digits of sha256 over the options that decide the global batch sequence
- * (seed, epoch, rank and worldSize excluded: a state resumes on any number of ranks).
+ * (seed, epoch, rank and worldSize excluded: a state resumes on any number of ranks), plus, for a
+ * mixture of stores, the weights as used, the epoch length and the stores' counts.
  */
-export function optionsHash(o: ResolvedSamplerOptions): string {
+export function optionsHash(o: ResolvedSamplerOptions, mixture?: unknown): string {
   const decisive = [
     'maskpack-sampler-v1', o.format, o.seqLen, o.template, o.batchBy, o.batchSize,
     o.batchBy === 'tokens' ? o.tokenBudget : null, o.batchBy === 'tokens' ? o.countPadding : null,
-    o.pad, o.padToMultipleOf, o.dropLast,
+    o.pad, o.padToMultipleOf, o.dropLast, ...(mixture === undefined ? [] : [mixture]),
   ];
   return createHash('sha256').update(JSON.stringify(decisive)).digest('hex').slice(0, 16);
 }

@@ -7,29 +7,43 @@ import {
   DTYPE_BYTES, DTYPE_CODES, IDX_HEADER_BYTES, IDX_MAGIC, IDX_VERSION, idxByteLength, type StoreDtype,
 } from './format.js';
 import { decodeBitset, MANIFEST_FORMAT, MANIFEST_VERSION, type StoreManifest } from './manifest.js';
-import type { StoreLayout } from './types.js';
 
 /** A `MaskpackError` `ERR_STORE_CORRUPT` for `file`, naming `field`. */
 export function corrupt(file: string, field: string, detail: string): MaskpackError {
   return new MaskpackError('ERR_STORE_CORRUPT', `${file}: ${field} ${detail}`);
 }
 
-/** The parsed and validated `.idx`. */
-export interface ParsedIdx extends StoreLayout {
+/** The parsed and validated `.idx`: its header and per-document arrays (sentences stay in the file). */
+export interface ParsedIdx {
   readonly dtype: StoreDtype;
+  readonly numDocuments: number;
+  readonly numSentences: number;
+  readonly numTokens: number;
+  readonly documentIndex: Int32Array;
+  readonly documentTokenStarts: Float64Array;
 }
 
+/** Positional reads of a file: fills `target` from byte `position` (throws at end of file). */
+export type ReadAt = (position: number, target: Uint8Array) => void;
+
 const TWO32 = 4294967296;
+/** Sentences validated per step: 12 MiB of lengths and pointers read at a time. */
+const SENTENCE_CHUNK = 1 << 20;
+/** Document-index entries read per step. */
+const DOCUMENT_CHUNK = 1 << 17;
 
 /**
- * Parse and check an `.idx` image against the `.bin` size: magic, version, dtype, counts vs the
- * file size, lengths non-negative, pointers starting at 0 and advancing by exactly each length,
- * the `.bin` size, and the document index (0 first, non-decreasing, `S` last).
+ * Parse and check an `.idx` through positional reads, in constant memory besides the
+ * per-document arrays it returns: magic, version, dtype, counts vs the file size, the document
+ * index (0 first, non-decreasing, `S` last), every length non-negative, pointers starting at 0
+ * and advancing by exactly each length, and the `.bin` size.
  */
-export function parseIdx(file: string, b: Buffer, binFile: string, binSize: number): ParsedIdx {
-  if (b.length < IDX_HEADER_BYTES) {
-    throw corrupt(file, 'header', `is truncated: ${b.length} bytes, need at least ${IDX_HEADER_BYTES}`);
+export function parseIdx(file: string, read: ReadAt, idxSize: number, binFile: string, binSize: number): ParsedIdx {
+  if (idxSize < IDX_HEADER_BYTES) {
+    throw corrupt(file, 'header', `is truncated: ${idxSize} bytes, need at least ${IDX_HEADER_BYTES}`);
   }
+  const b = Buffer.alloc(IDX_HEADER_BYTES);
+  read(0, b);
   if (!b.subarray(0, 9).equals(IDX_MAGIC)) {
     throw corrupt(file, 'magic', `is ${JSON.stringify(b.subarray(0, 9).toString('latin1'))}, expected "MMIDIDX\\x00\\x00"`);
   }
@@ -45,50 +59,65 @@ export function parseIdx(file: string, b: Buffer, binFile: string, binSize: numb
   const S = Number(S64);
   const D = Number(D64) - 1;
   const expected = idxByteLength(S, D);
-  if (b.length !== expected) {
-    throw corrupt(file, 'file size', `is ${b.length} bytes, expected ${expected} for sequence count ${S} and document count ${D + 1}`);
+  if (idxSize !== expected) {
+    throw corrupt(file, 'file size', `is ${idxSize} bytes, expected ${expected} for sequence count ${S} and document count ${D + 1}`);
   }
-  let off = IDX_HEADER_BYTES;
-  const sentenceLengths = new Int32Array(S);
-  new Uint8Array(sentenceLengths.buffer).set(b.subarray(off, off + 4 * S));
-  off += 4 * S;
+  const documentIndex = readDocumentIndex(file, read, IDX_HEADER_BYTES + 12 * S, S, D);
+
   const width = DTYPE_BYTES[dtype];
-  const sentenceStarts = new Float64Array(S + 1);
-  const pointers = new Uint32Array(2 * S);
-  new Uint8Array(pointers.buffer).set(b.subarray(off, off + 8 * S));
+  const documentTokenStarts = new Float64Array(D + 1);
+  const lengths = new Int32Array(Math.min(S, SENTENCE_CHUNK));
+  const pointers = new Uint32Array(2 * lengths.length);
   let tokens = 0;
-  for (let i = 0; i < S; i++) {
-    const n = sentenceLengths[i];
-    if (n < 0) throw corrupt(file, `sequence lengths[${i}]`, `is ${n}, must be non-negative`);
-    const lo = pointers[2 * i];
-    const hi = pointers[2 * i + 1];
-    const ptr = hi * TWO32 + lo;
-    if (hi >= 0x200000 || ptr !== tokens * width) {
-      throw corrupt(file, `sequence pointers[${i}]`, `is ${b.readBigInt64LE(off + 8 * i)}, expected ${tokens * width} (sum of the preceding lengths × ${width} bytes)`);
+  let d = 0;
+  for (let first = 0; first < S; first += SENTENCE_CHUNK) {
+    const n = Math.min(SENTENCE_CHUNK, S - first);
+    read(IDX_HEADER_BYTES + 4 * first, new Uint8Array(lengths.buffer, 0, 4 * n));
+    read(IDX_HEADER_BYTES + 4 * S + 8 * first, new Uint8Array(pointers.buffer, 0, 8 * n));
+    for (let k = 0; k < n; k++) {
+      const i = first + k;
+      while (d <= D && documentIndex[d] === i) documentTokenStarts[d++] = tokens;
+      const len = lengths[k];
+      if (len < 0) throw corrupt(file, `sequence lengths[${i}]`, `is ${len}, must be non-negative`);
+      const hi = pointers[2 * k + 1];
+      const ptr = hi * TWO32 + pointers[2 * k];
+      if (hi >= 0x200000 || ptr !== tokens * width) {
+        const shown = BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(pointers[2 * k]));
+        throw corrupt(file, `sequence pointers[${i}]`, `is ${shown}, expected ${tokens * width} (sum of the preceding lengths × ${width} bytes)`);
+      }
+      tokens += len;
     }
-    sentenceStarts[i] = tokens;
-    tokens += n;
   }
-  sentenceStarts[S] = tokens;
-  off += 8 * S;
+  while (d <= D) documentTokenStarts[d++] = tokens;
   if (binSize !== tokens * width) {
     throw corrupt(binFile, 'file size', `is ${binSize} bytes, expected ${tokens * width} (${tokens} tokens of ${dtype} from the sequence lengths)`);
   }
+  return { dtype, numDocuments: D, numSentences: S, numTokens: tokens, documentIndex, documentTokenStarts };
+}
+
+/** Reads and checks the document index (0 first, non-decreasing, within [0, S], `S` last). */
+function readDocumentIndex(file: string, read: ReadAt, at: number, S: number, D: number): Int32Array {
   const documentIndex = new Int32Array(D + 1);
+  const words = new Uint32Array(2 * Math.min(D + 1, DOCUMENT_CHUNK));
+  const chunk = Buffer.from(words.buffer);
   let prev = 0;
-  for (let i = 0; i <= D; i++) {
-    const lo = b.readUInt32LE(off + 8 * i);
-    const hi = b.readUInt32LE(off + 8 * i + 4);
-    const v = hi * TWO32 + lo;
-    const shown = b.readBigInt64LE(off + 8 * i);
-    if (i === 0 && v !== 0) throw corrupt(file, 'document index[0]', `is ${shown}, expected 0`);
-    if (hi !== 0 || v > S) throw corrupt(file, `document index[${i}]`, `is ${shown}, out of range [0, ${S}]`);
-    if (v < prev) throw corrupt(file, `document index[${i}]`, `is ${v}, less than document index[${i - 1}] = ${prev}`);
-    if (i === D && v !== S) throw corrupt(file, `document index[${D}]`, `is ${v}, expected the sequence count ${S}`);
-    documentIndex[i] = v;
-    prev = v;
+  for (let first = 0; first <= D; first += DOCUMENT_CHUNK) {
+    const n = Math.min(DOCUMENT_CHUNK, D + 1 - first);
+    read(at + 8 * first, new Uint8Array(words.buffer, 0, 8 * n));
+    for (let k = 0; k < n; k++) {
+      const i = first + k;
+      const hi = words[2 * k + 1];
+      const v = hi * TWO32 + words[2 * k];
+      const shown = chunk.readBigInt64LE(8 * k);
+      if (i === 0 && v !== 0) throw corrupt(file, 'document index[0]', `is ${shown}, expected 0`);
+      if (hi !== 0 || v > S) throw corrupt(file, `document index[${i}]`, `is ${shown}, out of range [0, ${S}]`);
+      if (v < prev) throw corrupt(file, `document index[${i}]`, `is ${v}, less than document index[${i - 1}] = ${prev}`);
+      if (i === D && v !== S) throw corrupt(file, `document index[${D}]`, `is ${v}, expected the sequence count ${S}`);
+      documentIndex[i] = v;
+      prev = v;
+    }
   }
-  return { dtype, numDocuments: D, numSentences: S, numTokens: tokens, sentenceLengths, sentenceStarts, documentIndex };
+  return documentIndex;
 }
 
 function isId(v: unknown, vocab: number): v is number {

@@ -53,6 +53,8 @@ export class StoreWriter {
   private documents = 0;
   private docFirstSentence = 0;
   private tokens = 0;
+  /** Tokens written to `.bin` (equal to `tokens`, the sum of the lengths, unless the raw merge path is mid-way). */
+  private binTokens = 0;
   private state: 'open' | 'finished' | 'aborted' = 'open';
   /** Written into the manifest by {@link finish}; may be set until then. */
   provenance: Record<string, unknown> | undefined;
@@ -137,6 +139,7 @@ export class StoreWriter {
       i += n;
     }
     this.tokens += total;
+    this.binTokens += total;
   }
 
   /**
@@ -159,6 +162,47 @@ export class StoreWriter {
       this.writeBin(bytes);
     }
     this.tokens += total;
+    this.binTokens += total;
+  }
+
+  /**
+   * The merge path, which copies a store's parts at disk speed: raw `.bin` bytes of already
+   * validated tokens (a whole number of tokens in this writer's dtype), with the sentences'
+   * lengths given separately ({@link appendSentenceLengths}); both must add up to the same
+   * tokens by {@link finish}.
+   */
+  appendRawTokens(bytes: Uint8Array): void {
+    this.checkOpen();
+    const width = DTYPE_BYTES[this.dtype];
+    if (bytes.length % width !== 0) throw new RangeError(`bytes.length must be a multiple of ${width}, got ${bytes.length}`);
+    this.flush();
+    this.writeBin(bytes);
+    this.binTokens += bytes.length / width;
+  }
+
+  /** The merge path: lengths of sentences whose tokens come (or came) through {@link appendRawTokens}. */
+  appendSentenceLengths(lengths: Int32Array): void {
+    this.checkOpen();
+    this.pushLengths(lengths);
+    let total = 0;
+    for (let i = 0; i < lengths.length; i++) total += lengths[i];
+    this.tokens += total;
+  }
+
+  /**
+   * The merge path: closes the current document after sentence `end` (a count of sentences so
+   * far, at least the previous document's end and at most {@link numSentences}); a document
+   * without sentences is not recorded, as with {@link endDocument}.
+   */
+  endDocumentAt(end: number): void {
+    this.checkOpen();
+    if (!Number.isInteger(end) || end < this.docFirstSentence || end > this.sentences) {
+      throw new RangeError(`document end must be an integer in [${this.docFirstSentence}, ${this.sentences}], got ${end}`);
+    }
+    if (end === this.docFirstSentence) return;
+    this.documents++;
+    this.docIndex.push(end);
+    this.docFirstSentence = end;
   }
 
   /** Close the current document. A document without sentences is not recorded. */
@@ -182,6 +226,10 @@ export class StoreWriter {
    */
   finish(): StoreManifest {
     this.checkOpen();
+    if (this.binTokens !== this.tokens) {
+      this.abort();
+      throw new RangeError(`the sentence lengths add up to ${this.tokens} tokens, but ${this.binTokens} were written`);
+    }
     this.endDocument();
     if (this.wordStarts && this.wordStarts.table.length !== this.options.vocabSize) {
       throw new RangeError(`wordStarts.table must have vocabSize (${this.options.vocabSize}) entries, got ${this.wordStarts.table.length}`);
