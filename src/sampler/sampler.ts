@@ -4,8 +4,8 @@
  *
  * One store: epoch e is the store's samples in the order of its epoch-e permutation.
  * A mixture: epoch e has `mixEpochSamples` positions (default: the sum of the sources' first-epoch
- * sample counts); position p draws from the source chosen by Megatron's blending rule
- * (`blend.ts`, the same for every epoch), and the k-th draw of source s in epoch e is position
+ * sample counts); position p draws from the source chosen by the blending rule (`blend.ts`: each
+ * prefix within one sample of the weights; the same for every epoch), and the k-th draw of source s in epoch e is position
  * `P = e × draws_s + k` of that source's own stream of epochs (its epoch `floor(P / n_s)`, offset
  * `P mod n_s`, with `n_s` its first epoch's sample count): a source with more draws than samples
  * repeats within a mixture epoch (each pass in a fresh order of its own), one with fewer is cut,
