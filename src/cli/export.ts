@@ -1,17 +1,19 @@
 /** `maskpack export <prefix> --out DIR`: masked batches as numpy `.npy` files, one folder per epoch. */
 import { availableParallelism } from 'node:os';
 import { exportBatches, type ExportSummary } from '../export/export.js';
-import { openStore } from '../store/reader.js';
-import { onePrefix, parseCommand, UsageError, type Command } from './command.js';
+import { parseCommand, UsageError, type Command } from './command.js';
 import { flagError, loaderFlags, loaderFlagsHelp, toLoaderOptions } from './loader-options.js';
+import { mixFlag, mixFlagHelp, openCommandStores } from './stores.js';
 
 const usage = `Usage: maskpack export <prefix> --out DIR [options]
+       maskpack export --mix W:PREFIX --mix W:PREFIX ... --out DIR [options]
 
 Write the loader's masked batches as numpy .npy files (int32, loadable by numpy.load and
 PyTorch), one folder per epoch:
 
   DIR/epoch-<e>/input_ids.npy, attention_mask.npy, labels.npy    (rows, seq-len)
                token_type_ids.npy (rows, seq-len), next_sentence_label.npy (rows,)   pair formats
+               source_ids.npy (rows,): with --mix, each row's store (its index in --mix order)
                batch_offsets.npy (batches,): the first row of each batch
   DIR/options.json   the export's options; written last, so it marks a complete export
 
@@ -23,6 +25,7 @@ Options:
   -o, --out <DIR>                   output folder (required)
       --epochs <E>                  epochs to export, from --epoch (default: 1)
       --json                        print the summary as JSON
+${mixFlagHelp()}
   -h, --help                        show this help
 
 Loader options (as for inspect and train):
@@ -56,8 +59,12 @@ function progress(stream: NodeJS.WriteStream): { batch(rows: number, epoch: numb
   };
 }
 
-function summaryLines(s: ExportSummary): string {
-  return s.epochs.map((e) => `${e.dir}: ${e.rows} rows, ${e.batches} batches, ${e.tokens} tokens`).join('\n');
+function summaryLines(s: ExportSummary, prefixes: readonly string[]): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  return s.epochs.map((e) => [
+    `${e.dir}: ${e.rows} rows, ${e.batches} batches, ${e.tokens} tokens`,
+    ...(e.sources ?? []).map((x, i) => `  source ${i} (${prefixes[i]}, weight ${s.weights![i].toFixed(4)}): ${x.rows} rows (${pct(x.rowShare)}), ${x.tokens} tokens (${pct(x.tokenShare)})`),
+  ].join('\n')).join('\n');
 }
 
 export const exportCommand: Command = {
@@ -66,13 +73,13 @@ export const exportCommand: Command = {
   async run(argv) {
     const parsed = parseCommand(argv, usage, {
       ...loaderFlags,
+      ...mixFlag,
       out: { type: 'string', short: 'o' },
       epochs: { type: 'string' },
       json: { type: 'boolean' },
     });
     if (!parsed) return 0;
     const { values, positionals } = parsed;
-    const prefix = onePrefix(positionals);
     const out = values.out as string | undefined;
     if (!out) throw new UsageError('--out <DIR> is required');
     for (const flag of ['pad', 'pad-to-multiple-of']) {
@@ -81,18 +88,19 @@ export const exportCommand: Command = {
     const epochsText = values.epochs as string | undefined;
     if (epochsText !== undefined && !/^[1-9]\d*$/.test(epochsText)) throw new UsageError(`--epochs must be a positive integer, got ${JSON.stringify(epochsText)}`);
     const options = toLoaderOptions(values, epochsText === undefined ? {} : { epochs: Number(epochsText) });
-    const store = openStore(prefix);
+    const opened = openCommandStores(positionals, values.mix)!;
     const bar = progress(process.stderr);
     try {
-      const summary = await exportBatches(store, out, options, (rows, epoch) => bar.batch(rows, epoch)).catch((err: unknown) => {
+      const summary = await exportBatches(opened.input, out, options, (rows, epoch) => bar.batch(rows, epoch)).catch((err: unknown) => {
         throw flagError(err);
       });
       bar.done();
-      process.stdout.write(values.json ? `${JSON.stringify({ out, ...summary })}\n` : `${summaryLines(summary)}\n`);
+      const prefixes = opened.stores.map((s) => s.prefix);
+      process.stdout.write(values.json ? `${JSON.stringify({ out, ...summary })}\n` : `${summaryLines(summary, prefixes)}\n`);
       return 0;
     } finally {
       bar.done();
-      store.close();
+      opened.close();
     }
   },
 };

@@ -45,6 +45,9 @@ const FLAG_LITERALS = [
   { flag: 'selection', option: 'selection', kind: ['bernoulli', 'exact'], arg: 'S', default: 'bernoulli', help: 'each token independently (bernoulli) or round(p × eligible) per row (exact)' },
   { flag: 'whole-word-mask', option: 'wholeWordMask', kind: 'boolean', default: 'off', help: 'select whole words (needs a store with word starts)' },
   { flag: 'dupe-factor', option: 'dupeFactor', kind: 'int', arg: 'K', default: 'dynamic masking', help: 'static masking: epoch e reuses the masks of epoch e mod K' },
+  { flag: 'mix-alpha', option: 'mixAlpha', kind: 'number', arg: 'A', default: 'none', help: 'with --mix: weights × (store tokens)^A, XLM-R\'s temperature sampling (A in [0, 1], 0.3 in XLM-R)' },
+  { flag: 'mix-epoch-samples', option: 'mixEpochSamples', kind: 'int', arg: 'N', default: 'the stores\' samples together', help: 'with --mix: rows per mixture epoch' },
+  { flag: 'store-access', option: 'storeAccess', kind: ['auto', 'memory', 'stream'], arg: 'A', default: 'auto', help: 'load the store into memory, or stream each batch\'s tokens from its files (auto: stream stores over 2 GiB)' },
   { flag: 'workers', option: 'workers', kind: 'int', arg: 'N', default: '', help: 'collate threads; 0 builds batches in the main thread' },
   { flag: 'prefetch', option: 'prefetch', kind: 'int', arg: 'N', default: '2 × workers, 1 with no workers', help: 'batches in flight' },
 ] as const satisfies readonly FlagDef[];

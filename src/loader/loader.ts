@@ -160,6 +160,11 @@ export class Loader implements AsyncIterableIterator<Batch> {
     return this;
   }
 
+  /** The normalised weight of each source as used (`[1]` for a single store). */
+  get weights(): readonly number[] {
+    return this.sampler.weights;
+  }
+
   /** Workers in the pool (0 when batches are built in the calling thread). */
   get workers(): number {
     return this.options.workers;

@@ -6,6 +6,7 @@
 import type { Batch } from '../batch.js';
 import { createLoader } from '../loader/loader.js';
 import type { LoaderOptions } from '../loader/options.js';
+import { toSources, type MixtureSource } from '../sampler/index.js';
 import { sliceDocuments } from '../store/slice.js';
 import type { TokenStore } from '../store/types.js';
 import { checkInteger } from '../validate.js';
@@ -41,20 +42,32 @@ export interface TrainJobSummary {
   parameters: number;
 }
 
-/** Trains on `store` minus its last `heldOutDocuments` documents; see {@link TrainJobOptions}. */
-export async function trainJob(store: TokenStore, options: TrainJobOptions = {}): Promise<TrainJobSummary> {
+/**
+ * Trains on `store` minus its last `heldOutDocuments` documents; see {@link TrainJobOptions}.
+ * A mixture of stores (`[{ store, weight }, …]`) keeps the last documents of each store out, and
+ * trains and evaluates on the mixtures of the rest and of the held-out parts, with the same weights.
+ */
+export async function trainJob(input: TokenStore | readonly MixtureSource[], options: TrainJobOptions = {}): Promise<TrainJobSummary> {
+  const sources = toSources(input);
+  const store = sources[0].store;
   const loaderOptions: LoaderOptions = { format: 'full-sentences', seqLen: 128, batchSize: 16, seed: 0, ...options.loader };
   const seqLen = loaderOptions.seqLen!;
-  const heldOutDocs = checkInteger('options.heldOutDocuments', options.heldOutDocuments ?? 8, 1, store.numDocuments - 1);
+  const fewest = Math.min(...sources.map((s) => s.store.numDocuments));
+  const heldOutDocs = checkInteger('options.heldOutDocuments', options.heldOutDocuments ?? 8, 1, fewest - 1);
   const evalBatches = checkInteger('options.evalBatches', options.evalBatches ?? 8, 1, 1 << 20);
   const steps = checkInteger('options.steps', options.steps ?? 200, 1, 2 ** 31);
-  const split = store.numDocuments - heldOutDocs;
-  const train = sliceDocuments(store, 0, split);
-  const heldOut = sliceDocuments(store, split, store.numDocuments);
+  const part = (first: (s: TokenStore) => number, end: (s: TokenStore) => number) => {
+    const parts = sources.map((s) => ({ ...s, store: sliceDocuments(s.store, first(s.store), end(s.store)) }));
+    return parts.length === 1 ? parts[0].store : parts;
+  };
+  const split = sources.reduce((n, s) => n + s.store.numDocuments - heldOutDocs, 0);
+  const train = part(() => 0, (s) => s.numDocuments - heldOutDocs);
+  const heldOut = part((s) => s.numDocuments - heldOutDocs, (s) => s.numDocuments);
 
   const evalSet: Batch[] = [];
   const evalLoader = createLoader(heldOut, {
     format: 'full-sentences', seqLen, batchSize: loaderOptions.batchSize, seed: (loaderOptions.seed ?? 0) + 1, workers: 0, epochs: Infinity,
+    ...(loaderOptions.mixAlpha !== undefined ? { mixAlpha: loaderOptions.mixAlpha } : {}),
   });
   for await (const b of evalLoader) {
     evalSet.push(b);
@@ -78,7 +91,7 @@ export async function trainJob(store: TokenStore, options: TrainJobOptions = {})
     return {
       training,
       heldOut: {
-        documents: heldOutDocs, batches: evalSet.length, maskedTokens: before.maskedTokens,
+        documents: heldOutDocs * sources.length, batches: evalSet.length, maskedTokens: before.maskedTokens,
         before: { loss: before.loss, accuracy: before.accuracy }, after: { loss: after.loss, accuracy: after.accuracy },
       },
       trainDocuments: split,
