@@ -44,6 +44,7 @@ export async function mergeStores(prefixes: readonly string[], out: string): Pro
       vocabSize: first.vocabSize, specials: m.specialTokens, tokenizer: m.tokenizer,
       wordStarts: m.wordStarts && first.wordStarts ? { rule: m.wordStarts.rule, description: m.wordStarts.description, table: first.wordStarts } : null,
       whitespace: m.whitespace,
+      parallelHash: true,
       provenance: { merge: stores.map((s) => ({ prefix: s.prefix, sha256: s.manifest.sha256, counts: s.manifest.counts })) },
     });
     try {

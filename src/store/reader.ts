@@ -11,7 +11,7 @@ import { DTYPE_BYTES, IDX_HEADER_BYTES, storePaths, type StoreDtype } from './fo
 import type { StoreManifest } from './manifest.js';
 import { checkSentenceRange } from './layout.js';
 import type { SpecialTokens, TokenSource, TokenStore } from './types.js';
-import { checkManifest, corrupt, parseIdx, type ParsedIdx } from './validate.js';
+import { checkManifest, corrupt, parseIdx, parseManifest, type ParsedIdx } from './validate.js';
 
 /** How much of a store {@link openStore} verifies beyond the structure (which it always checks). */
 export interface OpenStoreOptions {
@@ -83,6 +83,49 @@ function scanIds(file: string, fd: number, dtype: StoreDtype, numTokens: number,
       }
     }
   }
+}
+
+/** The largest manifest accepted: far above any real one (a 2^24-id word-start bitset is 2.8 MB of base64). */
+export const MAX_MANIFEST_BYTES = 64 << 20;
+
+/** `file` opened for reading without blocking, if it is a regular file (ERR_STORE_IO otherwise, naming it). */
+function openRegular(file: string): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    throw io(file, err);
+  }
+  let regular = false;
+  try {
+    regular = fs.fstatSync(fd).isFile();
+  } catch (err) {
+    fs.closeSync(fd);
+    throw io(file, err);
+  }
+  if (!regular) {
+    fs.closeSync(fd);
+    throw new MaskpackError('ERR_STORE_IO', `${file}: is not a regular file (a FIFO, a device or a directory); a store's files must be regular files`);
+  }
+  return fd;
+}
+
+/** The manifest's text, at most {@link MAX_MANIFEST_BYTES} (ERR_STORE_CORRUPT beyond). */
+function readManifestText(file: string, fd: number): string {
+  let size: number;
+  try {
+    size = fs.fstatSync(fd).size;
+  } catch (err) {
+    throw io(file, err);
+  }
+  if (size > MAX_MANIFEST_BYTES) throw corrupt(file, 'file size', `is ${size} bytes, more than a manifest can need (${MAX_MANIFEST_BYTES})`);
+  const b = Buffer.allocUnsafe(size);
+  try {
+    readFully(fd, b, 0);
+  } catch (err) {
+    throw io(file, err);
+  }
+  return b.toString('utf8');
 }
 
 class FileTokenStore implements OpenedStore {
@@ -197,30 +240,22 @@ export function openStore(prefix: string, options: OpenStoreOptions = {}): Opene
     if (options[k] !== undefined && typeof options[k] !== 'boolean') throw new TypeError(`options.${k} must be a boolean, got ${JSON.stringify(options[k])}`);
   }
   const p = storePaths(prefix);
+  // Every file is opened without blocking (a FIFO would wait for a writer for ever) and must be a
+  // regular file (a device such as /dev/zero has no end); every read is bounded by its size.
+  const jsonFd = openRegular(p.json);
   let manifest: StoreManifest;
-  let text: string;
   try {
-    text = fs.readFileSync(p.json, 'utf8');
-  } catch (err) {
-    throw io(p.json, err);
+    manifest = parseManifest(p.json, readManifestText(p.json, jsonFd));
+  } finally {
+    fs.closeSync(jsonFd);
   }
-  try {
-    manifest = JSON.parse(text);
-  } catch (err) {
-    throw corrupt(p.json, 'JSON', `does not parse: ${(err as Error).message}`);
-  }
-  let idxFd: number;
+  const idxFd = openRegular(p.idx);
   let fd: number;
   try {
-    idxFd = fs.openSync(p.idx, 'r');
-  } catch (err) {
-    throw io(p.idx, err);
-  }
-  try {
-    fd = fs.openSync(p.bin, 'r');
+    fd = openRegular(p.bin);
   } catch (err) {
     fs.closeSync(idxFd);
-    throw io(p.bin, err);
+    throw err;
   }
   let file = p.idx;
   try {
@@ -229,6 +264,7 @@ export function openStore(prefix: string, options: OpenStoreOptions = {}): Opene
     const binSize = fs.fstatSync(fd).size;
     file = p.idx;
     const idx = parseIdx(p.idx, (position, target) => readFully(idxFd, target, position), idxSize, p.bin, binSize);
+    file = p.json;
     const wordStarts = checkManifest(p.json, manifest, idx);
     if (options.verifyChecksums) {
       for (const k of ['idx', 'bin'] as const) {

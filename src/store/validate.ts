@@ -2,7 +2,9 @@
  * Validation of a store's files before anything reads tokens from them. Every failure is a
  * `MaskpackError` `ERR_STORE_CORRUPT` whose message names the file, the field and the value.
  */
+import { createHash } from 'node:crypto';
 import { MaskpackError } from '../errors.js';
+import { MAX_SPECIALS } from '../wasm/abi.js';
 import {
   DTYPE_BYTES, DTYPE_CODES, IDX_HEADER_BYTES, IDX_MAGIC, IDX_VERSION, idxByteLength, type StoreDtype,
 } from './format.js';
@@ -11,6 +13,75 @@ import { decodeBitset, MANIFEST_FORMAT, MANIFEST_VERSION, type StoreManifest } f
 /** A `MaskpackError` `ERR_STORE_CORRUPT` for `file`, naming `field`. */
 export function corrupt(file: string, field: string, detail: string): MaskpackError {
   return new MaskpackError('ERR_STORE_CORRUPT', `${file}: ${field} ${detail}`);
+}
+
+/** Characters of a bad value quoted in an error message, at most. */
+const SHOWN = 120;
+
+/** A value as JSON for an error message: at most {@link SHOWN} characters, never throwing. */
+export function show(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > SHOWN ? `${text.slice(0, SHOWN)}… (${text.length} characters)` : text;
+}
+
+/** Nesting of arrays and objects a manifest may have (a real one has 3). */
+const MAX_DEPTH = 32;
+
+/**
+ * Parses a manifest's text: JSON, nested at most {@link MAX_DEPTH} levels (checked before
+ * parsing, so a hostile file cannot exhaust the stack anywhere later).
+ * @throws MaskpackError `ERR_STORE_CORRUPT` naming `file`.
+ */
+export function parseManifest(file: string, text: string): StoreManifest {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_DEPTH) throw corrupt(file, 'JSON', `is nested more than ${MAX_DEPTH} levels deep (at character ${i})`);
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  try {
+    return JSON.parse(text) as StoreManifest;
+  } catch (err) {
+    throw corrupt(file, 'JSON', `does not parse: ${(err as Error).message.slice(0, SHOWN)}`);
+  }
+}
+
+/** The largest vocabulary a store may declare: tables per id cost a byte each in every thread. */
+export const MAX_VOCAB_SIZE = 1 << 24;
+
+/**
+ * The manifest's content digest (`sha256.manifest`): sha256 of the canonical JSON of every field
+ * that decides what the store's ids mean or hold — format, formatVersion, idx, tokenizer,
+ * specialTokens, wordStarts, whitespace, counts and the two file checksums — in this fixed
+ * order (`provenance` is free-form and not covered).
+ */
+export function manifestDigest(m: StoreManifest): string {
+  const content = [m.format, m.formatVersion, m.idx, m.tokenizer, m.specialTokens, m.wordStarts, m.whitespace, m.counts, m.sha256?.bin, m.sha256?.idx];
+  return createHash('sha256').update(canonicalJson(content)).digest('hex');
+}
+
+/** JSON with every object's keys in sorted order (so the digest does not depend on key order). */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }
 
 /** The parsed and validated `.idx`: its header and per-document arrays (sentences stay in the file). */
@@ -124,13 +195,27 @@ function isId(v: unknown, vocab: number): v is number {
   return Number.isInteger(v) && (v as number) >= 0 && (v as number) < vocab;
 }
 
-/** Check a parsed manifest against itself and the `.idx`; returns the decoded word-start table. */
+/**
+ * Check a parsed manifest against itself and the `.idx`; returns the decoded word-start table.
+ * Any failure, however odd the values, is `ERR_STORE_CORRUPT` naming `file` and the field.
+ */
 export function checkManifest(file: string, m: StoreManifest, idx: ParsedIdx): Uint8Array | undefined {
-  if (m?.format !== MANIFEST_FORMAT) throw corrupt(file, 'format', `is ${JSON.stringify(m?.format)}, expected "${MANIFEST_FORMAT}"`);
-  if (m.formatVersion !== MANIFEST_VERSION) throw corrupt(file, 'formatVersion', `is ${JSON.stringify(m.formatVersion)}, expected ${MANIFEST_VERSION}`);
+  try {
+    return checkManifestFields(file, m, idx);
+  } catch (err) {
+    if (err instanceof MaskpackError) throw err;
+    throw corrupt(file, 'content', `cannot be checked: ${(err as Error).message.slice(0, SHOWN)}`);
+  }
+}
+
+function checkManifestFields(file: string, m: StoreManifest, idx: ParsedIdx): Uint8Array | undefined {
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) throw corrupt(file, 'JSON', `is ${show(m)}, expected an object`);
+  if (m.format !== MANIFEST_FORMAT) throw corrupt(file, 'format', `is ${show(m.format)}, expected "${MANIFEST_FORMAT}"`);
+  if (m.formatVersion !== MANIFEST_VERSION) throw corrupt(file, 'formatVersion', `is ${show(m.formatVersion)}, expected ${MANIFEST_VERSION}`);
   const vocab = m.tokenizer?.vocabSize;
-  if (!Number.isInteger(vocab) || vocab < 1) throw corrupt(file, 'tokenizer.vocabSize', `is ${JSON.stringify(vocab)}, expected a positive integer`);
-  if (m.idx?.dtype !== idx.dtype) throw corrupt(file, 'idx.dtype', `is ${JSON.stringify(m.idx?.dtype)}, but the .idx says ${idx.dtype}`);
+  if (!Number.isInteger(vocab) || vocab < 1) throw corrupt(file, 'tokenizer.vocabSize', `is ${show(vocab)}, expected a positive integer`);
+  if (vocab > MAX_VOCAB_SIZE) throw corrupt(file, 'tokenizer.vocabSize', `is ${vocab}, larger than maskpack supports (${MAX_VOCAB_SIZE})`);
+  if (m.idx?.dtype !== idx.dtype) throw corrupt(file, 'idx.dtype', `is ${show(m.idx?.dtype)}, but the .idx says ${idx.dtype}`);
   if (idx.dtype === 'uint16' && vocab > 65536) throw corrupt(file, 'tokenizer.vocabSize', `is ${vocab}, too large for dtype uint16`);
   const c = m.counts ?? ({} as StoreManifest['counts']);
   const pairs: [string, unknown, number][] = [
@@ -138,21 +223,29 @@ export function checkManifest(file: string, m: StoreManifest, idx: ParsedIdx): U
     ['counts.sentences', c.sentences, idx.numSentences],
     ['counts.tokens', c.tokens, idx.numTokens],
   ];
-  for (const [field, got, want] of pairs) if (got !== want) throw corrupt(file, field, `is ${JSON.stringify(got)}, but the .idx has ${want}`);
+  for (const [field, got, want] of pairs) if (got !== want) throw corrupt(file, field, `is ${show(got)}, but the .idx has ${want}`);
   const sp = m.specialTokens;
   for (const k of ['bos', 'eos', 'cls', 'sep', 'pad', 'unk', 'mask'] as const) {
-    if (!isId(sp?.[k], vocab)) throw corrupt(file, `specialTokens.${k}`, `is ${JSON.stringify(sp?.[k])}, expected an id in [0, ${vocab})`);
+    if (!isId(sp?.[k], vocab)) throw corrupt(file, `specialTokens.${k}`, `is ${show(sp?.[k])}, expected an id in [0, ${vocab})`);
   }
   if (!Array.isArray(sp.all) || !sp.all.every((v) => isId(v, vocab))) {
-    throw corrupt(file, 'specialTokens.all', `is ${JSON.stringify(sp.all)}, expected an array of ids in [0, ${vocab})`);
+    throw corrupt(file, 'specialTokens.all', `is ${show(sp.all)}, expected an array of ids in [0, ${vocab})`);
   }
+  const distinct = new Set([...sp.all, sp.mask]).size;
+  if (distinct > MAX_SPECIALS) throw corrupt(file, 'specialTokens.all', `holds ${distinct - 1} ids besides the mask id, more than maskpack supports (${MAX_SPECIALS - 1})`);
   for (const k of ['bin', 'idx'] as const) {
     if (typeof m.sha256?.[k] !== 'string' || !/^[0-9a-f]{64}$/.test(m.sha256[k])) {
-      throw corrupt(file, `sha256.${k}`, `is ${JSON.stringify(m.sha256?.[k])}, expected 64 hex digits`);
+      throw corrupt(file, `sha256.${k}`, `is ${show(m.sha256?.[k])}, expected 64 hex digits`);
     }
   }
-  if (m.wordStarts == null) return undefined;
-  const table = typeof m.wordStarts.bitset === 'string' ? decodeBitset(m.wordStarts.bitset, vocab) : undefined;
-  if (!table) throw corrupt(file, 'wordStarts.bitset', `does not hold ${vocab} bits`);
+  let table: Uint8Array | undefined;
+  if (m.wordStarts != null) {
+    table = typeof m.wordStarts.bitset === 'string' ? decodeBitset(m.wordStarts.bitset, vocab) : undefined;
+    if (!table) throw corrupt(file, 'wordStarts.bitset', `does not hold ${vocab} bits`);
+  }
+  const digest = (m.sha256 as { manifest?: unknown }).manifest;
+  if (digest !== undefined && digest !== manifestDigest(m)) {
+    throw corrupt(file, 'sha256.manifest', `is ${show(digest)}, but the manifest's content hashes to ${manifestDigest(m)} (a field was changed after the store was written)`);
+  }
   return table;
 }
