@@ -18,6 +18,10 @@ export { Collator, collateMaskReference, storeMaskOptions, type CollatorMaskOpti
 export { createLoader, Loader } from './loader/loader.js';
 export type { LoaderOptions, LoaderMaskOptions } from './loader/options.js';
 export { exportBatches, type ExportSummary } from './export/export.js';
+export { streamBatches, type StreamOptions, type StreamSummary } from './stream/stream.js';
+export { encodeBatch, encodeEnd, STREAM_FORMAT, type BatchHeader, type EndHeader } from './stream/wire.js';
+export { STREAM_ARRAYS, batchArrays, type BatchArray, type BatchArraySpec } from './stream/arrays.js';
+export { listenOnce, type OneConnection } from './stream/socket.js';
 export * from './train/feeds.js';
 export * from './train/trainer.js';
 export * from './train/run.js';

@@ -72,6 +72,7 @@ export class Loader implements AsyncIterableIterator<Batch> {
   private finalState: SamplerState | undefined;
   private closed = false;
   private stopping: Promise<void> | undefined;
+  private delivered: { readonly epoch: number; readonly batchIndex: number } | undefined;
 
   /** Use {@link createLoader}. */
   constructor(store: TokenStore | readonly MixtureSource[], options: LoaderOptions = {}) {
@@ -130,6 +131,7 @@ export class Loader implements AsyncIterableIterator<Batch> {
       }
       if (this.closed) return { value: undefined, done: true };
       this.queue.shift();
+      this.delivered = { epoch: head.epoch, batchIndex: head.batchIndex };
       this.fill();
       return { value: head.batch!, done: false };
     } finally {
@@ -143,6 +145,11 @@ export class Loader implements AsyncIterableIterator<Batch> {
     const s = this.sampler.state();
     const head = this.queue[0];
     return head ? { ...s, epoch: head.epoch, batchIndex: head.batchIndex } : s;
+  }
+
+  /** The epoch and batch index of the last batch `next()` delivered (undefined before the first). */
+  get lastDelivered(): { readonly epoch: number; readonly batchIndex: number } | undefined {
+    return this.delivered;
   }
 
   /** Stops the workers; pending and later `next()` calls end. Safe to call more than once. */
