@@ -10,6 +10,7 @@ import { ingestCommand } from './ingest.js';
 import { inspectCommand } from './inspect.js';
 import { mergeCommand } from './merge.js';
 import { statsCommand } from './stats.js';
+import { streamCommand } from './stream.js';
 import { trainCommand } from './train.js';
 
 const COMMANDS: Record<string, Command> = {
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, Command> = {
   merge: mergeCommand,
   inspect: inspectCommand,
   export: exportCommand,
+  stream: streamCommand,
   stats: statsCommand,
   train: trainCommand,
 };

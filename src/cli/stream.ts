@@ -1,0 +1,181 @@
+/** `maskpack stream <prefix>`: live masked batches as `.npy` records on stdout or a Unix socket. */
+import { fstatSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { availableParallelism } from 'node:os';
+import type { Writable } from 'node:stream';
+import type { SamplerState } from '../sampler/index.js';
+import { listenOnce, type OneConnection } from '../stream/socket.js';
+import { streamBatches, type StreamSummary } from '../stream/stream.js';
+import { parseCommand, positiveInt, UsageError, type Command } from './command.js';
+import { flagError, loaderFlags, loaderFlagsHelp, toLoaderOptions } from './loader-options.js';
+import { mixFlag, mixFlagHelp, openCommandStores } from './stores.js';
+
+const usage = `Usage: maskpack stream <prefix> [options] | consumer
+       maskpack stream --mix W:PREFIX --mix W:PREFIX ... [options] | consumer
+       maskpack stream <prefix> --socket PATH [options]
+
+Write the loader's masked batches, one after another in the loader's order, to standard output
+or to the one consumer of a Unix domain socket: live batches for a trainer in another process
+(python/maskpack_stream.py reads them as NumPy arrays or PyTorch tensors). Every batch is a
+header record followed by its arrays, all NumPy .npy records (format 1.0, C order, little-endian):
+
+  header                 uint8 (n,): UTF-8 JSON {"maskpack": "stream-v1", "epoch": E, "batchIndex": I,
+                         "arrays": [the names of the records that follow], "state": {...}}
+                         where state is the loader's state after this batch (what --resume takes)
+  input_ids, attention_mask, labels            int32 (rows, width)
+  token_type_ids (rows, width), next_sentence_label (rows,)          pair formats
+  source_ids (rows,)                           with --mix: each row's store (its index in --mix order)
+
+After the last batch comes an end record: a header with "end": true, "arrays": [] and "batches" (the
+count sent); a stream without one was cut short. The width of a batch follows --pad (use --pad max
+for rows of --seq-len, as export writes them). When the consumer reads slowly, maskpack waits
+(holding at most --prefetch batches); when it closes the pipe or socket, maskpack stops quietly.
+
+Options:
+      --epochs <E>                  epochs to stream from --epoch, or inf (default: 1; inf when only
+                                    --batches is given)
+      --batches <N>                 stop after N batches (default: no limit)
+      --resume <STATE>              continue a run after the batch whose header carried STATE: the state's
+                                    JSON (or a whole header's) or a file holding it; give the run's other
+                                    options unchanged (--epoch and --epochs still count from --epoch)
+      --socket <PATH>               serve one consumer on a Unix domain socket at PATH instead of stdout
+                                    (a socket file left by a killed run is replaced; removed at the end)
+      --dtype <T>                   int32 or int64 for the int32 arrays (default: int32)
+${mixFlagHelp()}
+  -h, --help                        show this help
+
+Loader options (as for inspect, export and train):
+${loaderFlagsHelp({ workers: `the number of cores, ${availableParallelism()} here` })}
+
+Exit status: 0 when every batch was sent or the consumer closed the stream, 1 when a store cannot
+be read or a batch fails, 2 on usage errors, 130 on SIGINT or SIGTERM (the stream stops between
+batches and says where to resume).`;
+
+/** `--epochs`: a positive integer or `inf`. */
+function parseEpochs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'inf') return Infinity;
+  if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`--epochs must be a positive integer or inf, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+/** `--resume`: a state (or a header holding one) as JSON text, or the path of a file holding it. */
+function parseResume(value: string | undefined): SamplerState | undefined {
+  if (value === undefined) return undefined;
+  const quoted = JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  let text = value;
+  if (!value.trimStart().startsWith('{')) {
+    try {
+      text = readFileSync(value, 'utf8');
+    } catch (err) {
+      throw new UsageError(`--resume must be a JSON state or a file holding one, got ${quoted} (${(err as Error).message})`);
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--resume ${quoted} is not JSON: ${(err as Error).message}`);
+  }
+  const header = parsed as { state?: unknown; optionsHash?: unknown } | null;
+  if (header !== null && typeof header === 'object' && typeof header.state === 'object' && header.optionsHash === undefined) return header.state as SamplerState;
+  return parsed as SamplerState;
+}
+
+/** An error of the run as the user should see it: option errors named by flag, state errors by `--resume`. */
+function commandError(err: unknown): unknown {
+  if ((err instanceof TypeError || err instanceof RangeError) && /^state\b/.test(err.message)) {
+    return new UsageError(`--resume: ${(flagError(err) as Error).message} (give the options of the run the state comes from)`, { cause: err });
+  }
+  return flagError(err);
+}
+
+/** The first SIGINT or SIGTERM aborts the stream; a second one finds the default action again. */
+function listenForSignals(): { signal: AbortSignal; name: () => string | undefined; dispose(): void } {
+  const controller = new AbortController();
+  let received: string | undefined;
+  const onSignal = (name: NodeJS.Signals): void => {
+    received = name;
+    dispose();
+    controller.abort(new Error(`interrupted by ${name}`));
+  };
+  const dispose = (): void => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return { signal: controller.signal, name: () => received, dispose };
+}
+
+/**
+ * Standard output as a stream the command can cut off: a pipe or socket gets a socket of its own
+ * on fd 1 (destroying it cancels a write that a stalled reader holds up, which `process.stdout`
+ * would keep the process alive for); anything else (a file) is written through `process.stdout`.
+ */
+function standardOutput(): Writable {
+  const stat = fstatSync(1);
+  return stat.isFIFO() || stat.isSocket() ? new net.Socket({ fd: 1, readable: false, writable: true }) : process.stdout;
+}
+
+/** Ends `out` after what was written (`graceful`) or at once, and ignores its later errors (EPIPE). */
+function finish(out: Writable, graceful: boolean): void {
+  out.on('error', () => {});
+  if (out === process.stdout) return;
+  if (graceful) out.end(() => out.destroy());
+  else out.destroy();
+}
+
+export const streamCommand: Command = {
+  summary: 'write masked batches live as .npy records to stdout or a Unix socket (for PyTorch)',
+  usage,
+  async run(argv) {
+    const parsed = parseCommand(argv, usage, {
+      ...loaderFlags,
+      ...mixFlag,
+      epochs: { type: 'string' },
+      batches: { type: 'string' },
+      resume: { type: 'string' },
+      socket: { type: 'string' },
+      dtype: { type: 'string' },
+    });
+    if (!parsed) return 0;
+    const { values, positionals } = parsed;
+    const epochs = parseEpochs(values.epochs);
+    const batches = positiveInt('batches', values.batches);
+    const resume = parseResume(values.resume);
+    const dtype = values.dtype;
+    if (dtype !== undefined && dtype !== 'int32' && dtype !== 'int64') throw new UsageError(`--dtype must be int32 or int64, got ${JSON.stringify(dtype)}`);
+    const socketPath = values.socket;
+    if (socketPath === '') throw new UsageError('--socket must be a path, got ""');
+    if (socketPath === undefined && process.stdout.isTTY) {
+      throw new UsageError('standard output is a terminal: pipe it into a consumer (e.g. python/maskpack_stream.py) or give --socket PATH');
+    }
+    const options = toLoaderOptions(values, epochs === undefined ? {} : { epochs });
+    const opened = openCommandStores(positionals, values.mix)!;
+    const signals = listenForSignals();
+    let listening: OneConnection | undefined;
+    let out: Writable | undefined;
+    let summary: StreamSummary | undefined;
+    try {
+      if (socketPath !== undefined) {
+        listening = await listenOnce(socketPath, signals.signal).catch((err: unknown) => {
+          throw err instanceof RangeError ? new UsageError(`--socket ${err.message}`) : err;
+        });
+      }
+      const output = listening ? listening.connection.then((s) => (out = s)) : (out = standardOutput());
+      summary = await streamBatches(opened.input, output, { ...options, batches, resume, signal: signals.signal, ...(dtype ? { dtype } : {}) })
+        .catch((err: unknown) => {
+          throw commandError(err);
+        });
+      if (summary.ending !== 'aborted') return 0;
+      process.stderr.write(`maskpack stream: interrupted by ${signals.name()} after ${summary.batches} batches; to continue: --resume '${JSON.stringify(summary.state)}'\n`);
+      return 130;
+    } finally {
+      signals.dispose();
+      listening?.close();
+      if (out) finish(out, summary?.ending === 'done');
+      opened.close();
+    }
+  },
+};
