@@ -1,0 +1,302 @@
+"""Tests of maskpack_stream, run without PyTorch (npm test runs them; alone:
+``MASKPACK="node dist/src/cli/main.js" python3 -m unittest python/test_maskpack_stream.py``).
+
+The PyTorch code paths run against a minimal fake ``torch`` (only the API the module documents
+that it uses), injected into ``sys.modules`` for a fresh import of the module.
+"""
+import functools
+import importlib.util
+import io
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import types
+import unittest
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import maskpack_stream as ms  # noqa: E402
+
+WORDS = 'the quick brown fox jumps over a lazy dog while people of the nation listen to congress about state and union'.split()
+STORE = None
+TMP = None
+OPTIONS = {'seq_len': 32, 'batch': 5, 'seed': 7, 'workers': 1}
+
+
+def setUpModule():
+    global STORE, TMP
+    TMP = tempfile.mkdtemp(prefix='maskpack-py-')
+    rng = random.Random(3)
+    lines = []
+    for _ in range(30):
+        lines += [' '.join(rng.choice(WORDS) for _ in range(rng.randint(3, 20))) + '.' for _ in range(rng.randint(2, 6))] + ['']
+    with open(os.path.join(TMP, 'corpus.txt'), 'w') as f:
+        f.write('\n'.join(lines))
+    STORE = os.path.join(TMP, 's')
+    subprocess.run(ms.stream_command() + ['ingest', os.path.join(TMP, 'corpus.txt'), '--out', STORE, '--input-format', 'lines', '--workers', '1'],
+                   check=True, capture_output=True)
+
+
+def tearDownModule():
+    shutil.rmtree(TMP, ignore_errors=True)
+
+
+@functools.lru_cache(maxsize=None)
+def _numpy_only(args):
+    data = subprocess.run(ms.stream_command() + ['stream', *args], check=True, capture_output=True).stdout
+    f = io.BytesIO(data)
+    out = []
+    while True:
+        header = json.loads(np.lib.format.read_array(f).tobytes())
+        if header.get('end'):
+            return out
+        out.append((header, [np.lib.format.read_array(f) for _ in header['arrays']]))
+
+
+def numpy_only(args):
+    """The batches of ``maskpack stream args`` read with numpy.lib.format.read_array alone: [(header, [arrays])]."""
+    return [(h, [a.copy() for a in arrays]) for h, arrays in _numpy_only(tuple(args))]
+
+
+def flags(**options):
+    return ms._flags({**OPTIONS, **options})
+
+
+def gone(pid):
+    """Whether process ``pid`` has exited (a zombie waiting for its parent counts as exited)."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()[0] == 'Z'
+    except FileNotFoundError:
+        return True
+
+
+def assert_same_batches(test, got, want):
+    test.assertEqual(len(got), len(want))
+    for batch, (header, arrays) in zip(got, want):
+        test.assertEqual(batch.header, header)
+        test.assertEqual((batch.epoch, batch.batch_index, batch.state), (header['epoch'], header['batchIndex'], header['state']))
+        test.assertEqual(list(batch), header['arrays'])
+        for name, array in zip(header['arrays'], arrays):
+            value = batch[name] if isinstance(batch[name], np.ndarray) else batch[name].array
+            test.assertEqual(value.dtype, array.dtype)
+            np.testing.assert_array_equal(value, array)
+
+
+class StreamTest(unittest.TestCase):
+    def test_batches_are_the_wire_records_as_numpy_arrays(self):
+        got = list(ms.MaskpackStream(STORE, format='segment-pair', epochs=2, tensors=False, **OPTIONS))
+        want = numpy_only([STORE, '--format', 'segment-pair', '--epochs', '2'] + flags())
+        assert_same_batches(self, got, want)
+        self.assertEqual(list(got[0]), ['input_ids', 'attention_mask', 'labels', 'token_type_ids', 'next_sentence_label'])
+        self.assertTrue(all(a.flags.writeable and a.flags.c_contiguous for b in got for a in b.values()))
+        self.assertEqual({b.epoch for b in got}, {0, 1})
+
+    def test_without_torch_the_default_is_numpy_and_tensors_true_is_refused(self):
+        self.assertIsNone(importlib.util.find_spec('torch'), 'these tests run without torch')
+        batch = next(iter(ms.MaskpackStream(STORE, batches=1, **OPTIONS)))
+        self.assertIsInstance(batch['labels'], np.ndarray)
+        with self.assertRaisesRegex(ImportError, 'tensors=True needs PyTorch'):
+            ms.MaskpackStream(STORE, tensors=True)
+
+    def test_resume_from_a_batch_state_gives_the_rest_exactly(self):
+        full = list(ms.MaskpackStream(STORE, epochs=2, **OPTIONS))
+        for k in (len(full) // 3,):
+            stream = ms.MaskpackStream(STORE, epochs=2, resume=full[k].state, **OPTIONS)
+            rest = list(stream)
+            assert_same_batches(self, rest, [(b.header, list(b.values())) for b in full[k + 1:]])
+            self.assertEqual(stream.state, full[-1].state)
+
+    def test_breaking_out_ends_the_child_process(self):
+        stream = ms.MaskpackStream(STORE, epochs='inf', **OPTIONS)
+        for i, batch in enumerate(stream):
+            if i == 0:
+                child = stream._child.proc
+            if i == 2:
+                break
+        self.assertTrue(gone(child.pid))
+        self.assertEqual(child.returncode, 0, 'maskpack saw the closed pipe and exited quietly')
+        self.assertEqual(stream.state, batch.state)
+        with self.assertRaisesRegex(RuntimeError, 'iterated once'):
+            iter(stream)
+
+    def test_a_killed_consumer_leaves_no_process_behind(self):
+        consumer = subprocess.Popen([sys.executable, '-c', (
+            'import sys, time; sys.path.insert(0, sys.argv[1]); import maskpack_stream as ms\n'
+            's = ms.MaskpackStream(sys.argv[2], epochs="inf", seq_len=32, batch=5, workers=1)\n'
+            'it = iter(s); next(it); print(s._child.proc.pid, flush=True); time.sleep(60)'), HERE, STORE], stdout=subprocess.PIPE)
+        pid = int(consumer.stdout.readline())
+        consumer.kill()
+        consumer.wait()
+        for _ in range(500):
+            if gone(pid):
+                break
+            time.sleep(0.02)
+        self.assertTrue(gone(pid), 'maskpack exits once its reader is gone')
+
+    def test_close_and_with_end_the_child_process(self):
+        with ms.MaskpackStream(STORE, epochs='inf', **OPTIONS) as stream:
+            it = iter(stream)
+            next(it)
+            child = stream._child.proc
+        self.assertTrue(gone(child.pid))
+        stream.close()  # again: nothing to do
+
+    def test_a_failing_maskpack_raises_with_its_message(self):
+        with self.assertRaisesRegex(ms.MaskpackStreamError, r'exited with status 1: .*no-such-store.*ERR_STORE_IO'):
+            list(ms.MaskpackStream(os.path.join(TMP, 'no-such-store')))
+        with self.assertRaisesRegex(ms.MaskpackStreamError, r'exited with status 2: .*--mask-prob must be in \[0, 1\], got 3'):
+            list(ms.MaskpackStream(STORE, mask_prob=3))
+        with self.assertRaisesRegex(ValueError, 'either prefix or mix'):
+            ms.MaskpackStream()
+
+    def test_read_batches_refuses_cut_and_foreign_streams(self):
+        data = subprocess.run(ms.stream_command() + ['stream', STORE, '--batches', '2'] + flags(), check=True, capture_output=True).stdout
+        self.assertEqual(len(list(ms.read_batches(io.BytesIO(data)))), 2)
+        end = data.rindex(b'\x93NUMPY')
+        with self.assertRaisesRegex(ms.MaskpackStreamError, 'after 2 batches without its end record'):
+            list(ms.read_batches(io.BytesIO(data[:end])))
+        with self.assertRaisesRegex(ms.MaskpackStreamError, 'the stream ended inside labels of batch 1'):
+            list(ms.read_batches(io.BytesIO(data[:end - 100])))
+        with self.assertRaisesRegex(ms.MaskpackStreamError, 'not a NumPy 1.0 .npy record'):
+            list(ms.read_batches(io.BytesIO(b'x' * 64)))
+        foreign = io.BytesIO()
+        np.lib.format.write_array(foreign, np.frombuffer(b'{"epoch": 0}', np.uint8))
+        with self.assertRaisesRegex(ms.MaskpackStreamError, 'not a stream-v1 header'):
+            list(ms.read_batches(io.BytesIO(foreign.getvalue())))
+
+    def test_a_unix_socket_gives_the_same_batches(self):
+        path = os.path.join(TMP, 'py.sock')
+        got = list(ms.MaskpackStream(STORE, socket_path=path, batches=4, **OPTIONS))
+        assert_same_batches(self, got, numpy_only([STORE, '--batches', '4'] + flags()))
+        self.assertFalse(os.path.exists(path))
+
+
+class DatasetWithoutTorchTest(unittest.TestCase):
+    def setUp(self):
+        self.env = {k: os.environ.get(k) for k in ('RANK', 'WORLD_SIZE')}
+
+    def tearDown(self):
+        for k, v in self.env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+    def test_rank_and_world_size_come_from_the_environment(self):
+        self.assertIs(ms.MaskpackDataset.__mro__[1], object)
+        os.environ.update(RANK='1', WORLD_SIZE='2')
+        got = list(ms.MaskpackDataset(STORE, **OPTIONS))
+        assert_same_batches(self, got, numpy_only([STORE, '--rank', '1', '--world-size', '2'] + flags()))
+        explicit = list(ms.MaskpackDataset(STORE, rank=0, world_size=2, **OPTIONS))
+        assert_same_batches(self, explicit, numpy_only([STORE, '--rank', '0', '--world-size', '2'] + flags()))
+
+    def test_each_iteration_is_the_next_epoch_and_state_dict_resumes_exactly(self):
+        os.environ.pop('RANK', None)
+        os.environ.pop('WORLD_SIZE', None)
+        data = ms.MaskpackDataset(STORE, **OPTIONS)
+        first, second = list(data), list(data)
+        self.assertEqual({b.epoch for b in first}, {0})
+        self.assertEqual({b.epoch for b in second}, {1})
+        self.assertEqual(data.state_dict(), {'epoch': 2, 'state': None})
+        data = ms.MaskpackDataset(STORE, **OPTIONS)
+        for i, batch in enumerate(data):
+            if i == 3:
+                break
+        saved = data.state_dict()
+        self.assertEqual(saved, {'epoch': 0, 'state': batch.state})
+        again = ms.MaskpackDataset(STORE, **OPTIONS)
+        again.load_state_dict(json.loads(json.dumps(saved)))
+        assert_same_batches(self, list(again), [(b.header, list(b.values())) for b in first[4:]])
+        again.set_epoch(5)
+        self.assertEqual({b.epoch for b in again}, {5})
+
+    def test_with_batches_each_iteration_continues_where_the_last_stopped(self):
+        data = ms.MaskpackDataset(STORE, epochs='inf', batches=3, **OPTIONS)
+        got = list(data) + list(data)
+        assert_same_batches(self, got, numpy_only([STORE, '--batches', '6'] + flags()))
+
+
+class FakeTensor:
+    """What the fake torch.from_numpy returns: the array itself (shared memory), with long()."""
+
+    def __init__(self, array):
+        self.array = array
+
+    def long(self):
+        return FakeTensor(self.array.astype(np.int64))
+
+
+def fake_torch(rank=None, world_size=None, worker=None):
+    """A minimal torch: from_numpy, utils.data.IterableDataset / get_worker_info, distributed."""
+    torch = types.ModuleType('torch')
+    torch.from_numpy = lambda a: FakeTensor(a)
+    torch.utils = types.ModuleType('torch.utils')
+    torch.utils.data = types.ModuleType('torch.utils.data')
+    torch.utils.data.IterableDataset = type('IterableDataset', (), {})
+    torch.utils.data.get_worker_info = lambda: worker
+    torch.distributed = types.ModuleType('torch.distributed')
+    torch.distributed.is_available = lambda: True
+    torch.distributed.is_initialized = lambda: rank is not None
+    torch.distributed.get_rank = lambda: rank
+    torch.distributed.get_world_size = lambda: world_size
+    return {'torch': torch, 'torch.utils': torch.utils, 'torch.utils.data': torch.utils.data, 'torch.distributed': torch.distributed}
+
+
+class FakeTorchTest(unittest.TestCase):
+    """The torch code paths, against the fake torch."""
+
+    def load(self, **fake):
+        modules = fake_torch(**fake)
+        saved = {k: sys.modules.get(k) for k in modules}
+        sys.modules.update(modules)
+
+        def restore():
+            for k, v in saved.items():
+                if v is None:
+                    sys.modules.pop(k, None)
+                else:
+                    sys.modules[k] = v
+        self.addCleanup(restore)
+        spec = importlib.util.spec_from_file_location('maskpack_stream_with_torch', os.path.join(HERE, 'maskpack_stream.py'))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module, modules['torch']
+
+    def test_batches_become_tensors_with_int64_labels(self):
+        module, _ = self.load()
+        got = list(module.MaskpackStream(STORE, format='sentence-pair', batches=3, **OPTIONS))
+        want = numpy_only([STORE, '--format', 'sentence-pair', '--batches', '3'] + flags())
+        self.assertTrue(all(isinstance(t, FakeTensor) for b in got for t in b.values()))
+        for batch, (header, arrays) in zip(got, want):
+            for name, array in zip(header['arrays'], arrays):
+                t = batch[name].array
+                self.assertEqual(t.dtype, np.int64 if name in ('labels', 'next_sentence_label') else np.int32, name)
+                np.testing.assert_array_equal(t, array)
+        assert_same_batches(self, got, [(h, [a.astype(np.int64) if n in ('labels', 'next_sentence_label') else a for n, a in zip(h['arrays'], arrs)]) for h, arrs in want])
+        self.assertIsInstance(next(iter(module.MaskpackStream(STORE, batches=1, tensors=False, **OPTIONS)))['labels'], np.ndarray)
+
+    def test_the_dataset_is_an_iterable_dataset_ranked_by_torch_distributed(self):
+        module, torch = self.load(rank=1, world_size=3)
+        self.assertTrue(issubclass(module.MaskpackDataset, torch.utils.data.IterableDataset))
+        os.environ.update(RANK='0', WORLD_SIZE='1')
+        self.addCleanup(lambda: [os.environ.pop(k, None) for k in ('RANK', 'WORLD_SIZE')])
+        got = list(module.MaskpackDataset(STORE, **OPTIONS))
+        want = numpy_only([STORE, '--rank', '1', '--world-size', '3'] + flags())
+        assert_same_batches(self, got, [(h, [a.astype(np.int64) if n in ('labels', 'next_sentence_label') else a for n, a in zip(h['arrays'], arrs)]) for h, arrs in want])
+
+    def test_the_dataset_refuses_dataloader_worker_processes(self):
+        module, _ = self.load(worker=types.SimpleNamespace(id=0, num_workers=2))
+        with self.assertRaisesRegex(RuntimeError, r'num_workers=0\) \(got 2 workers\)'):
+            next(iter(module.MaskpackDataset(STORE, **OPTIONS)))
+
+
+if __name__ == '__main__':
+    unittest.main()
