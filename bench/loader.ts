@@ -10,7 +10,9 @@
  * - `loader.workers2.batch32`, `loader.workers2.batch1024`: the scaling with batch size (recycling);
  * - `loader.sotu.workers2`, `loader.stream.workers2`: 2 workers over the SOTU store (a file store)
  *   loaded into kernel memory, and streamed (each batch's spans read from `.bin`);
- * - `loader.mix.workers2`: 2 workers over a mixture of three synthetic stores (weights 0.5, 0.3, 0.2).
+ * - `loader.mix.workers2`: 2 workers over a mixture of three synthetic stores (weights 0.5, 0.3, 0.2);
+ * - `stream.python` (bench/stream.ts), right after `loader.workers1`: the same batches received by
+ *   a Python consumer from `maskpack stream`, with the consumer's share of a core.
  *
  * Pool start-up and a warm-up run are outside the timed part; each figure is the median of runs.
  */
@@ -20,6 +22,7 @@ import type { MixtureSource } from '../src/sampler/mixture.js';
 import { openStore } from '../src/store/reader.js';
 import type { TokenStore } from '../src/store/types.js';
 import type { StoreAccess } from '../src/wasm/stores.js';
+import { streamPython } from './stream.js';
 import { medianSeconds, syntheticStore, type BenchOptions, type Metrics } from './util.js';
 
 async function tokensPerSecond(
@@ -51,6 +54,7 @@ export async function run(opts: BenchOptions): Promise<Metrics> {
     console.log(`${name}: ${(metrics[name].value / 1e6).toFixed(1)} M tok/s`);
   };
   await measure('loader.workers1', 1, 256, n, true);
+  Object.assign(metrics, streamPython(store, n, runs));
   await measure('loader.workers2', 2, 256, n, true);
   await measure('loader.workers1.fresh', 1, 256, n, false);
   await measure('loader.workers2.fresh', 2, 256, n, false);

@@ -30,6 +30,7 @@ const RATIOS: [string, string, string, number][] = [
   ['loader.workers1 / collate.fullSentences', 'loader.workers1', 'collate.fullSentences', 0.7],
   ['loader.stream.workers2 / loader.workers2', 'loader.stream.workers2', 'loader.workers2', 0.7],
   ['loader.mix.workers2 / loader.workers2', 'loader.mix.workers2', 'loader.workers2', 0.9],
+  ['stream.python / loader.workers1', 'stream.python', 'loader.workers1', 0.6],
   ['ingest.workers1 / tokenizer.raw', 'ingest.workers1', 'tokenizer.raw', 0.5],
   ['ingest.workers2 / ingest.workers1', 'ingest.workers2', 'ingest.workers1', 1.6],
 ];

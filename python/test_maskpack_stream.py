@@ -167,6 +167,21 @@ class StreamTest(unittest.TestCase):
             list(ms.read_batches(io.BytesIO(data[:end - 100])))
         with self.assertRaisesRegex(ms.MaskpackStreamError, 'not a NumPy 1.0 .npy record'):
             list(ms.read_batches(io.BytesIO(b'x' * 64)))
+        # Records NumPy itself wrote, in types maskpack does not send, go through NumPy's header parser.
+        made = io.BytesIO()
+        arrays = {'big_endian': np.arange(6, dtype='>i4').reshape(2, 3), 'flags': np.array([True, False]), 'scalar': np.array(7, np.int16)}
+        for record in [np.frombuffer(json.dumps({'maskpack': 'stream-v1', 'epoch': 0, 'batchIndex': 0, 'arrays': list(arrays), 'state': {}}).encode(), np.uint8),
+                       *arrays.values(), np.frombuffer(b'{"maskpack": "stream-v1", "end": true, "arrays": []}', np.uint8)]:
+            np.lib.format.write_array(made, record)
+        [batch] = ms.read_batches(io.BytesIO(made.getvalue()))
+        for name, array in arrays.items():
+            self.assertEqual(batch[name].dtype, array.dtype)
+            np.testing.assert_array_equal(batch[name], array)
+        fortran = io.BytesIO(made.getvalue()[:made.getvalue().index(b'\x93NUMPY', 1)])
+        fortran.seek(0, io.SEEK_END)
+        np.lib.format.write_array(fortran, np.asfortranarray(np.ones((2, 2))))
+        with self.assertRaisesRegex(ms.MaskpackStreamError, 'big_endian of batch 0: expected a C-order numeric array'):
+            list(ms.read_batches(io.BytesIO(fortran.getvalue())))
         foreign = io.BytesIO()
         np.lib.format.write_array(foreign, np.frombuffer(b'{"epoch": 0}', np.uint8))
         with self.assertRaisesRegex(ms.MaskpackStreamError, 'not a stream-v1 header'):

@@ -5,12 +5,14 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { bin, cli, fixture } from './cli-fixture.js';
 import type { NpyContent } from './helpers/numpy.js';
 import { loadFolder, readStream, rowSlice, stream, streamBytes, type StreamedBatch } from './helpers/stream.js';
 
 const dir = fixture();
+/** Every test spawns processes: a stream that fails to end fails its test instead of hanging the suite. */
+const limit = { timeout: 60_000 };
 assert.equal(cli(dir, ['merge', 's', 's', '--out', 'double']).status, 0);
 
 /** Rows of the batches concatenated, array by array (the export's layout of one epoch). */
@@ -35,7 +37,7 @@ function assertSameAsExport(streamed: StreamedBatch[], out: string, epochs: numb
   }
 }
 
-test('the streamed bytes are the export\'s, batch for batch (pair format, 2 workers, 2 epochs; a mixture with source_ids)', () => {
+test('the streamed bytes are the export\'s, batch for batch (pair format, 2 workers, 2 epochs; a mixture with source_ids)', limit, () => {
   const options = ['--format', 'segment-pair', '--seq-len', '48', '--batch', '5', '--seed', '9', '--epoch', '3', '--epochs', '2', '--workers', '2'];
   assert.equal(cli(dir, ['export', 's', '--out', 'exp', ...options]).status, 0);
   const s = stream(dir, ['s', ...options, '--pad', 'max']);
@@ -56,7 +58,7 @@ test('the streamed bytes are the export\'s, batch for batch (pair format, 2 work
   assert.ok(new Set(rowsOf(m.batches, 'source_ids').values).size === 2, 'rows of both stores');
 });
 
-test('with the default --pad each batch is its rows of the export up to the batch width, and int64 on request', () => {
+test('with the default --pad each batch is its rows of the export up to the batch width, and int64 on request', limit, () => {
   const options = ['--format', 'doc-sentences', '--batch-by', 'count', '--batch', '4', '--seq-len', '64', '--seed', '5', '--workers', '0'];
   assert.equal(cli(dir, ['export', 's', '--out', 'docs', ...options]).status, 0);
   const s = stream(dir, ['s', ...options]);
@@ -80,7 +82,7 @@ test('with the default --pad each batch is its rows of the export up to the batc
   assert.deepEqual(wide.batches.map((b) => Object.values(b.arrays).map((a) => a.values)), s.batches.map((b) => Object.values(b.arrays).map((a) => a.values)));
 });
 
-test('--resume from a state in the middle gives the rest exactly (a state as JSON, a header in a file)', () => {
+test('--resume from a state in the middle gives the rest exactly (a state as JSON, a header in a file)', limit, () => {
   const options = ['s', '--seq-len', '32', '--batch', '4', '--seed', '3', '--epochs', '2', '--workers', '1'];
   const full = stream(dir, options);
   const lastOfEpoch0 = full.batches.filter((b) => b.header.epoch === 0).length - 1;
@@ -99,7 +101,7 @@ test('--resume from a state in the middle gives the rest exactly (a state as JSO
   }
 });
 
-test('two ranks together give the global batches (odd batch size, the default padding)', () => {
+test('two ranks together give the global batches (odd batch size, the default padding)', limit, () => {
   const options = ['s', '--format', 'segment-pair', '--seq-len', '48', '--batch', '5', '--seed', '4', '--workers', '1'];
   const global = stream(dir, options);
   const ranks = [0, 1].map((rank) => stream(dir, [...options, '--rank', String(rank), '--world-size', '2']));
@@ -112,7 +114,7 @@ test('two ranks together give the global batches (odd batch size, the default pa
   });
 });
 
-test('--batches stops after N batches, across epochs; --epochs inf streams on', () => {
+test('--batches stops after N batches, across epochs; --epochs inf streams on', limit, () => {
   const options = ['s', '--seq-len', '64', '--batch', '16', '--workers', '0'];
   const three = stream(dir, [...options, '--epochs', '3']);
   const perEpoch = three.batches.length / 3;
@@ -124,24 +126,30 @@ test('--batches stops after N batches, across epochs; --epochs inf streams on', 
   assert.deepEqual(stream(dir, [...options, '--epochs', 'inf', '--batches', String(n)]).batches, some.batches);
 });
 
+const spawned: ReturnType<typeof spawn>[] = [];
+// A test that failed while its stream still runs must not leave the process behind.
+after(() => spawned.forEach((c) => c.exitCode === null && c.signalCode === null && c.kill('SIGKILL')));
+
 /** Spawns `maskpack stream args...` with piped stdio; resolves its exit status and stderr. */
 function spawnStream(args: string[]): { child: ReturnType<typeof spawn>; exit: Promise<{ code: number | null; stderr: string }> } {
   const child = spawn(process.execPath, [bin, 'stream', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  spawned.push(child);
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const exit = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
   return { child, exit };
 }
 
-test('a consumer that closes the pipe early ends the stream quietly with status 0', async () => {
+test('a consumer that closes the pipe early ends the stream quietly with status 0', limit, async () => {
   const { child, exit } = spawnStream(['s', '--seq-len', '64', '--batch', '16', '--epochs', 'inf', '--workers', '1']);
   child.stdout!.once('data', () => child.stdout!.destroy());
   assert.deepEqual(await exit, { code: 0, stderr: '' });
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  test(`${signal} ends a stream whose consumer has stalled with status 130, saying where to resume`, async () => {
-    const { child, exit } = spawnStream(['s', '--seq-len', '64', '--batch', '16', '--epochs', 'inf', '--workers', '1']);
+  test(`${signal} ends a stream whose consumer has stalled with status 130, saying where to resume`, limit, async () => {
+    const options = ['--seq-len', '64', '--batch', '16', '--epochs', 'inf', '--workers', '1'];
+    const { child, exit } = spawnStream(['s', ...options]);
     child.stdout!.once('data', () => {
       child.stdout!.pause(); // the pipe fills and maskpack waits for the reader
       setTimeout(() => child.kill(signal), 300);
@@ -151,14 +159,20 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const m = /interrupted by (\w+) after (\d+) batches; to continue: --resume '(\{.*\})'/.exec(stderr);
     assert.ok(m, stderr);
     assert.equal(m[1], signal);
-    assert.deepEqual(Object.keys(JSON.parse(m[3])), ['seed', 'epoch', 'batchIndex', 'optionsHash']);
     child.stdout!.destroy();
+    // The state printed continues after the last batch written out: the next batch of the run.
+    const sent = Number(m[2]);
+    const run = stream(dir, ['s', ...options, '--batches', String(sent + 2)]);
+    assert.deepEqual(stream(dir, ['s', ...options, '--resume', m[3], '--batches', '2']).batches, run.batches.slice(sent));
   });
 }
 
-/** Connects to `socket` as soon as it accepts; resolves everything read until the server ends. */
-async function readSocket(socket: string): Promise<Buffer> {
+/** Connects to `socket` as soon as it accepts; resolves everything read until the server ends (rejects if the stream exits first). */
+async function readSocket(socket: string, exit: Promise<{ code: number | null; stderr: string }>): Promise<Buffer> {
+  let exited: { code: number | null; stderr: string } | undefined;
+  void exit.then((e) => (exited = e));
   for (;;) {
+    if (exited) throw new Error(`the stream exited with ${exited.code} before a consumer connected: ${exited.stderr}`);
     const got = await new Promise<Buffer | undefined>((resolve) => {
       const chunks: Buffer[] = [];
       const c = net.connect(socket);
@@ -171,7 +185,7 @@ async function readSocket(socket: string): Promise<Buffer> {
   }
 }
 
-test('--socket serves the same bytes to one consumer, replaces a stale socket file and removes its own', async () => {
+test('--socket serves the same bytes to one consumer, replaces a stale socket file and removes its own', limit, async () => {
   const options = ['s', '--seq-len', '32', '--batch', '8', '--seed', '6', '--workers', '1'];
   const piped = streamBytes(dir, options);
   const socket = path.join(dir, 'live.sock');
@@ -179,14 +193,14 @@ test('--socket serves the same bytes to one consumer, replaces a stale socket fi
   execFileSync('python3', ['-c', 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', socket]);
   assert.ok(fs.lstatSync(socket).isSocket());
   const { exit } = spawnStream([...options, '--socket', socket]);
-  const bytes = await readSocket(socket);
+  const bytes = await readSocket(socket, exit);
   assert.deepEqual(await exit, { code: 0, stderr: '' });
   assert.ok(bytes.equals(piped.stdout), 'the bytes of the pipe');
   assert.ok(!fs.existsSync(socket), 'the socket file is removed');
   assert.equal(readStream(bytes).end.end, true);
 });
 
-test('--socket: a consumer that disconnects ends the stream with 0; SIGTERM before any consumer exits 130; a taken path exits 2', async () => {
+test('--socket: a consumer that disconnects ends the stream with 0; SIGTERM before any consumer exits 130; a taken path exits 2', limit, async () => {
   const socket = path.join(dir, 'early.sock');
   const early = spawnStream(['s', '--seq-len', '64', '--batch', '16', '--epochs', 'inf', '--workers', '1', '--socket', socket]);
   for (;;) {
@@ -223,7 +237,7 @@ test('--socket: a consumer that disconnects ends the stream with 0; SIGTERM befo
   assert.equal(fs.readFileSync(path.join(dir, 'plain'), 'utf8'), 'not a socket');
 });
 
-test('bad flags exit 2 naming the flag and the value, a missing store exits 1 naming it, both before any byte', () => {
+test('bad flags exit 2 naming the flag and the value, a missing store exits 1 naming it, both before any byte', limit, () => {
   for (const [args, message] of [
     [['--epochs', '0'], /--epochs must be a positive integer or inf, got "0"/],
     [['--batches', 'x'], /--batches must be a positive integer, got "x"/],

@@ -8,7 +8,7 @@ import { bin } from './cli-fixture.js';
 
 const python = fileURLToPath(new URL('../../python/', import.meta.url));
 
-test('python/maskpack_stream.py: its unittest suite passes without torch', () => {
+test('python/maskpack_stream.py: its unittest suite passes without torch', { timeout: 180_000 }, () => {
   const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
   const r = spawnSync('python3', ['-m', 'unittest', '-v', 'test_maskpack_stream'], {
     cwd: python, encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', MASKPACK: `${quote(process.execPath)} ${quote(bin)}` },
