@@ -1,8 +1,8 @@
 /** `maskpack train [<prefix>]`: the main job (also `npm start`, on the embedded default corpus). */
 import { ingestDefaultCorpus } from '../corpus/sotu.js';
 import { openStore } from '../store/reader.js';
-import { trainJob, type TrainJobSummary } from '../train/job.js';
-import type { TrainingProgress } from '../train/run.js';
+import { trainJob, type TrainJobSummary } from '../train/runtime/job.js';
+import type { TrainingProgress } from '../train/runtime/run.js';
 import { parseCommand, positiveInt, UsageError, type Command } from './command.js';
 import { flagError, loaderFlags, loaderFlagsHelp, toLoaderOptions } from './loader-options.js';
 import { progressBar } from './progress.js';

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Batch } from '../batch.js';
+import type { Batch } from '../../batch.js';
 import type { StepResult, Trainer } from './trainer.js';
 
 /** Options of {@link runTraining}. */

@@ -1,6 +1,6 @@
-import type { Batch } from '../batch.js';
-import { MaskpackError } from '../errors.js';
-import type { ModelConfig } from './model.js';
+import type { Batch } from '../../batch.js';
+import { MaskpackError } from '../../errors.js';
+import type { ModelConfig } from '../model/config.js';
 
 /** Counts of a set of batches that passed {@link inspectBatches}. */
 export interface BatchInfo {

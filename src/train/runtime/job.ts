@@ -3,13 +3,13 @@
  * aside, masked batches from the parallel loader, a small RoBERTa-style model trained with
  * ONNX Runtime, and the held-out masked-LM loss before and after.
  */
-import type { Batch } from '../batch.js';
-import { createLoader } from '../loader/loader.js';
-import type { LoaderOptions } from '../loader/options.js';
-import { sliceDocuments } from '../store/slice.js';
-import type { TokenStore } from '../store/types.js';
-import { checkInteger } from '../validate.js';
-import type { ModelConfig } from './model.js';
+import type { Batch } from '../../batch.js';
+import { createLoader } from '../../loader/loader.js';
+import type { LoaderOptions } from '../../loader/options.js';
+import { sliceDocuments } from '../../store/slice.js';
+import type { TokenStore } from '../../store/types.js';
+import { checkInteger } from '../../validate.js';
+import type { ModelConfig } from '../model/config.js';
 import { runTraining, type TrainingProgress, type TrainingSummary } from './run.js';
 import { createTrainer } from './trainer.js';
 

@@ -6,7 +6,7 @@ import {
   type NodeSpec,
   type TensorValue,
   type ValueInfo,
-} from './onnx-writer.js';
+} from './writer.js';
 
 /** Attribute shorthands for {@link GraphBuilder.op}. */
 export const attr = {

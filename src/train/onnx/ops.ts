@@ -1,5 +1,5 @@
 import { attr } from './graph.js';
-import { DataType } from './onnx-writer.js';
+import { DataType } from './writer.js';
 import type { Tape } from './tape.js';
 
 /**

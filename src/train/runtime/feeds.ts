@@ -1,5 +1,5 @@
 import { Tensor } from 'onnxruntime-node';
-import type { Batch } from '../batch.js';
+import type { Batch } from '../../batch.js';
 
 /** Element type of the id tensors handed to ONNX Runtime. */
 export type FeedDType = 'int32' | 'int64';

@@ -1,4 +1,4 @@
-import type { GraphBuilder } from './graph.js';
+import type { GraphBuilder } from '../onnx/graph.js';
 
 /** AdamW hyper-parameters. Defaults are RoBERTa's (Liu et al. 2019, Table 9). */
 export interface AdamWOptions {

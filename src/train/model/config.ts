@@ -1,4 +1,4 @@
-import { mix32, positionHash, streamKey } from '../rng.js';
+import { mix32, positionHash, streamKey } from '../../rng.js';
 
 /**
  * The shape of the RoBERTa-style encoder trained by maskpack's ONNX training graphs.

@@ -1,6 +1,6 @@
-import { DEFAULT_ADAMW, type AdamWOptions } from './adamw.js';
-import { DEFAULT_MODEL_CONFIG, type ModelConfig } from './model.js';
-import type { LearningRateSchedule } from './schedule.js';
+import { DEFAULT_ADAMW, type AdamWOptions } from '../model/adamw.js';
+import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '../model/config.js';
+import type { LearningRateSchedule } from '../model/schedule.js';
 
 /** Options of {@link createTrainer}; every field is optional. */
 export interface TrainerOptions {
