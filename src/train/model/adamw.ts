@@ -1,3 +1,4 @@
+/** The optimizer: AdamW (decoupled weight decay) emitted as ONNX nodes, with RoBERTa's defaults. */
 import type { GraphBuilder } from '../onnx/graph.js';
 
 /** AdamW hyper-parameters. Defaults are RoBERTa's (Liu et al. 2019, Table 9). */

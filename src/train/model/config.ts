@@ -1,3 +1,4 @@
+/** The encoder's shape (ModelConfig), its parameter tensors in a fixed order, and their seeded initialization. */
 import { mix32, positionHash, streamKey } from '../../rng.js';
 
 /**

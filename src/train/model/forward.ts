@@ -1,3 +1,4 @@
+/** The RoBERTa-style encoder, masked-LM head and loss emitted as ONNX nodes, with the loss-head backward. */
 import { attr, type GraphBuilder } from '../onnx/graph.js';
 import type { ModelConfig, ParamSpec } from './config.js';
 import { DataType } from '../onnx/writer.js';

@@ -1,3 +1,4 @@
+/** The four ONNX graphs a trainer runs (eval, grad, apply, step), built from the model and the optimizer. */
 import { adamwScalars, adamwUpdate, type AdamWOptions } from './adamw.js';
 import { buildForward, declareBatchInputs, declareParams } from './forward.js';
 import { GraphBuilder } from '../onnx/graph.js';

@@ -1,3 +1,4 @@
+/** Checks that batches fit the model before ONNX Runtime sees them, and counts their tokens. */
 import type { Batch } from '../../batch.js';
 import { MaskpackError } from '../../errors.js';
 import type { ModelConfig } from '../model/config.js';

@@ -1,3 +1,4 @@
+/** Batches as ONNX Runtime feeds (`input_ids`, `attention_mask`, `labels`, ...), named as Hugging Face names model inputs. */
 import { Tensor } from 'onnxruntime-node';
 import type { Batch } from '../../batch.js';
 

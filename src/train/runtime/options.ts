@@ -1,3 +1,4 @@
+/** Options of createTrainer: defaults and validation at the public boundary. */
 import { DEFAULT_ADAMW, type AdamWOptions } from '../model/adamw.js';
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '../model/config.js';
 import type { LearningRateSchedule } from '../model/schedule.js';

@@ -1,3 +1,4 @@
+/** The training loop: pulls micro-batches, steps the trainer, and times data waits apart from compute. */
 import { performance } from 'node:perf_hooks';
 import type { Batch } from '../../batch.js';
 import type { StepResult, Trainer } from './trainer.js';

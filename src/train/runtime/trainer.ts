@@ -1,3 +1,4 @@
+/** The trainer: parameters and AdamW state in host buffers, updated by ONNX Runtime sessions of the training graphs. */
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { Batch } from '../../batch.js';
 import { MaskpackError } from '../../errors.js';
