@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   ERR_STORE_IO: 'a token store file could not be read or written',
   ERR_WORKER: 'a worker failed',
   ERR_CLOSED: 'the object was closed',
+  ERR_MISSING_PACKAGE: 'an optional package that this feature needs is not installed',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -18,7 +18,6 @@ export { Collator, collateMaskReference, storeMaskOptions, type CollatorMaskOpti
 export { createLoader, Loader } from './loader/loader.js';
 export type { LoaderOptions, LoaderMaskOptions } from './loader/options.js';
 export { exportBatches, type ExportSummary } from './export/export.js';
-export * from './train/runtime/feeds.js';
 export * from './train/runtime/trainer.js';
 export * from './train/runtime/run.js';
 export * from './train/runtime/options.js';

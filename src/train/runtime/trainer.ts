@@ -1,5 +1,5 @@
 /** The trainer: parameters and AdamW state in host buffers, updated by ONNX Runtime sessions of the training graphs. */
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { Batch } from '../../batch.js';
 import { MaskpackError } from '../../errors.js';
 import { inspectBatches } from './batch-check.js';
@@ -8,6 +8,7 @@ import { buildTrainingGraphs, type TrainingGraphs } from '../model/training-grap
 import { initParameters, parameterSpecs, type ParamSpec } from '../model/config.js';
 import { resolveTrainerOptions, type ResolvedTrainerOptions, type TrainerOptions } from './options.js';
 import { learningRateAt } from '../model/schedule.js';
+import { loadOnnxRuntime } from './onnxruntime.js';
 
 /** What one optimizer update did. */
 export interface StepResult {
@@ -68,6 +69,7 @@ export interface Trainer {
 class TensorSet {
   readonly tensors: Tensor[];
   constructor(specs: readonly ParamSpec[], readonly arrays: Float32Array[]) {
+    const { Tensor } = loadOnnxRuntime();
     this.tensors = specs.map((s, i) => new Tensor('float32', arrays[i]!, s.dims));
   }
   static zeros(specs: readonly ParamSpec[]): TensorSet {
@@ -78,7 +80,7 @@ class TensorSet {
   }
 }
 
-const scalar = (v: number) => new Tensor('float32', new Float32Array([v]), []);
+const scalar = (v: number): Tensor => new (loadOnnxRuntime().Tensor)('float32', new Float32Array([v]), []);
 
 class OrtTrainer implements Trainer {
   stepCount = 0;
@@ -102,7 +104,7 @@ class OrtTrainer implements Trainer {
     let s = this.sessions.get(name);
     if (s === undefined) {
       const threads = this.options.threads;
-      s = InferenceSession.create(this.graphs[name], {
+      s = loadOnnxRuntime().InferenceSession.create(this.graphs[name], {
         graphOptimizationLevel: 'all',
         ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
       });
@@ -242,10 +244,13 @@ function addInto(sum: Float32Array[], add: Float32Array[]): void {
 /**
  * Builds the training graphs for `options` and a trainer holding freshly initialized
  * parameters (a pure function of `options.seed`) and zero AdamW moments.
- * Rejects with TypeError / RangeError naming a bad option.
+ * Needs the optional package onnxruntime-node, loaded on the first call.
+ * Rejects with TypeError / RangeError naming a bad option, and with MaskpackError
+ * ERR_MISSING_PACKAGE when onnxruntime-node is not installed.
  */
 export async function createTrainer(options?: TrainerOptions): Promise<Trainer> {
   const resolved = resolveTrainerOptions(options);
+  loadOnnxRuntime();
   return new OrtTrainer(resolved, buildTrainingGraphs(resolved.model, resolved.optimizer));
 }
 
