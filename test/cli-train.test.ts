@@ -29,6 +29,16 @@ test('train prints progress lines and the held-out loss when not on a terminal',
   assert.match(r.stdout, /held-out masked-LM loss \(3 documents, \d+ masked tokens\): \d+\.\d+ -> \d+\.\d+/);
 });
 
+test('train goes on past batches with nothing to predict, and reports the skipped steps', () => {
+  // One row of 16 tokens at --mask-prob 0.05 often has no masked token (seeded: 6 of 12 here).
+  const model = ['--width', '32', '--layers', '1', '--heads', '2', '--ffn', '64', '--held-out', '3', '--eval-batches', '2'];
+  const r = cli(dir, ['train', 's', '--steps', '12', '--workers', '0', ...model, '--batch', '1', '--seq-len', '16', '--mask-prob', '0.05', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const s = JSON.parse(r.stdout);
+  assert.equal(s.training.steps, 12);
+  assert.ok(s.training.skippedSteps > 0 && s.training.skippedSteps < 12, `skipped ${s.training.skippedSteps}`);
+});
+
 test('train refuses bad flags with exit code 2 naming the flag, and a missing store with 1', () => {
   const bad: [string[], RegExp][] = [
     [['--steps', '0'], /--steps must be a positive integer, got "0"/],

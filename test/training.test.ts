@@ -82,7 +82,7 @@ describe('training', () => {
     const good = structuredBatch(2, L, V, 5);
     const cases = [
       { ...good, inputIds: good.inputIds.map((v: number, i: number) => (i === 3 ? V : v)) },
-      { ...good, labels: new Int32Array(good.labels.length).fill(-100) },
+      { ...good, labels: good.labels.map((v: number, i: number) => (i === 3 ? V : v)) },
       structuredBatch(1, L + 1, V, 5),
       { ...good, attentionMask: good.attentionMask.map(() => 2) },
     ];

@@ -43,7 +43,8 @@ function number(name: string, value: string | undefined): number | undefined {
 }
 
 function fmt(p: TrainingProgress): string {
-  return `step ${String(p.step).padStart(4)}  loss ${p.loss.toFixed(3)}  acc ${(p.accuracy * 100).toFixed(1).padStart(5)}%  ` +
+  if (p.skipped) return `step ${String(p.stepsRun).padStart(4)}  skipped: no masked token in its batches, no update`;
+  return `step ${String(p.stepsRun).padStart(4)}  loss ${p.loss.toFixed(3)}  acc ${(p.accuracy * 100).toFixed(1).padStart(5)}%  ` +
     `${Math.round(p.tokensPerSecond).toLocaleString('en-US').padStart(7)} tok/s  data wait ${(p.dataWaitShare * 100).toFixed(2)}%  lr ${p.learningRate.toExponential(2)}`;
 }
 
@@ -97,7 +98,7 @@ export const trainCommand: Command = {
         threads: positiveInt('threads', values.threads),
         onProgress: (p) => {
           if (tty) process.stdout.write(`\r\x1b[2K${fmt(p)}`);
-          else if (p.step % every === 0 || p.step === steps) log(fmt(p));
+          else if (p.skipped || p.stepsRun % every === 0 || p.stepsRun === steps) log(fmt(p));
         },
       }).catch((err: unknown) => {
         throw flagError(err);
@@ -109,7 +110,8 @@ export const trainCommand: Command = {
         process.stdout.write(`${JSON.stringify({ store: store.prefix, model, loader, ...summary, training: { ...t, history: undefined } })}\n`);
         return 0;
       }
-      log(`trained ${t.steps} steps in ${(t.elapsedMs / 1000).toFixed(1)} s: ${Math.round(t.tokensPerSecond).toLocaleString('en-US')} tokens/s, ` +
+      const skipped = t.skippedSteps > 0 ? ` (${t.skippedSteps} skipped: no masked token)` : '';
+      log(`trained ${t.steps} steps${skipped} in ${(t.elapsedMs / 1000).toFixed(1)} s: ${Math.round(t.tokensPerSecond).toLocaleString('en-US')} tokens/s, ` +
         `data wait ${(t.dataWaitShare * 100).toFixed(2)}% of the time, ${summary.parameters.toLocaleString('en-US')} parameters`);
       log(`held-out masked-LM loss (${h.documents} documents, ${h.maskedTokens} masked tokens): ` +
         `${h.before.loss.toFixed(3)} -> ${h.after.loss.toFixed(3)}, accuracy ${(h.before.accuracy * 100).toFixed(1)}% -> ${(h.after.accuracy * 100).toFixed(1)}%`);

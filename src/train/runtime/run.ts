@@ -9,7 +9,11 @@ export interface RunTrainingOptions {
   readonly trainer: Trainer;
   /** Batch source, e.g. the loader; each update takes `accumulation` batches from it. */
   readonly batches: AsyncIterable<Batch> | Iterable<Batch>;
-  /** Optimizer updates to run (fewer when `batches` runs out first). */
+  /**
+   * Trainer steps to run (fewer when `batches` runs out first), each on `accumulation` batches.
+   * A step whose batches hold no masked token is skipped by the trainer (no update) and still
+   * counts here, so a run always consumes `steps × accumulation` batches; see `skippedSteps`.
+   */
   readonly steps: number;
   /** Micro-batches per update, default 1: effective batch = accumulation × micro-batch. */
   readonly accumulation?: number;
@@ -21,6 +25,8 @@ export interface RunTrainingOptions {
 
 /** One update's result with cumulative timing. */
 export interface TrainingProgress extends StepResult {
+  /** Steps run so far in this run, skipped ones included (1-based). */
+  readonly stepsRun: number;
   /** Milliseconds since the run started. */
   readonly elapsedMs: number;
   /** Time blocked waiting for the next batch, cumulative. */
@@ -35,7 +41,10 @@ export interface TrainingProgress extends StepResult {
 
 /** What a {@link runTraining} call did. */
 export interface TrainingSummary {
+  /** Trainer steps run, skipped ones included. */
   readonly steps: number;
+  /** Steps skipped because their batches held no masked token (no update was applied). */
+  readonly skippedSteps: number;
   readonly elapsedMs: number;
   readonly waitMs: number;
   readonly computeMs: number;
@@ -89,7 +98,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
       history.push(result);
       const elapsedMs = performance.now() - start;
       onProgress?.({
-        ...result, elapsedMs, waitMs, computeMs,
+        ...result, stepsRun: history.length, elapsedMs, waitMs, computeMs,
         dataWaitShare: waitMs / (waitMs + computeMs), tokensPerSecond: (tokens * 1000) / elapsedMs,
       });
     }
@@ -98,7 +107,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
   }
   const elapsedMs = performance.now() - start;
   return {
-    steps: history.length, elapsedMs, waitMs, computeMs,
+    steps: history.length, skippedSteps: history.filter((h) => h.skipped).length, elapsedMs, waitMs, computeMs,
     dataWaitShare: waitMs + computeMs > 0 ? waitMs / (waitMs + computeMs) : 0,
     tokens, tokensPerSecond: elapsedMs > 0 ? (tokens * 1000) / elapsedMs : 0, history,
   };
