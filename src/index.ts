@@ -37,6 +37,7 @@ export * from './tokenizer/types.js';
 export * from './tokenizer/gpt2.js';
 export * from './tokenizer/huggingface.js';
 export * from './tokenizer/load.js';
+export { SPECIAL_ROLES, type SpecialRole, type SpecialTokenChoice } from './tokenizer/specials.js';
 export * from './ingest/split.js';
 export * from './ingest/ingest.js';
 export { INPUT_FORMATS, type InputFormat } from './ingest/documents.js';

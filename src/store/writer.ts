@@ -13,6 +13,7 @@ import { SpillList } from './spill.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MaskpackError } from '../errors.js';
+import { writeError } from './io-error.js';
 import {
   DTYPE_BYTES, dtypeForVocab, encodeIdxHeader, storePaths, writeInt64s, type StoreDtype,
 } from './format.js';
@@ -266,7 +267,11 @@ export class StoreWriter {
   private writeBin(bytes: Uint8Array): void {
     this.binHash.update(bytes);
     let off = 0;
-    while (off < bytes.length) off += fs.writeSync(this.binFd, bytes, off, bytes.length - off);
+    try {
+      while (off < bytes.length) off += fs.writeSync(this.binFd, bytes, off, bytes.length - off);
+    } catch (err) {
+      throw writeError(this.tmp.bin, err);
+    }
   }
 
   /** Write the .idx temp file in chunks; returns its sha256. */
@@ -276,7 +281,11 @@ export class StoreWriter {
     const put = (b: Buffer): void => {
       hash.update(b);
       let off = 0;
-      while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
+      try {
+        while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
+      } catch (err) {
+        throw writeError(this.tmp.idx, err);
+      }
     };
     const S = this.sentences;
     const D = this.documents;
