@@ -32,6 +32,7 @@ export * from './store/writer.js';
 export * from './store/reader.js';
 export * from './store/load.js';
 export * from './store/merge.js';
+export * from './store/fairseq.js';
 export * from './store/stats.js';
 export * from './tokenizer/types.js';
 export * from './tokenizer/gpt2.js';

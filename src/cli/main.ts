@@ -6,6 +6,7 @@
 import { MaskpackError } from '../errors.js';
 import { UsageError, type Command } from './command.js';
 import { exportCommand } from './export.js';
+import { exportFairseqCommand } from './export-fairseq.js';
 import { ingestCommand } from './ingest.js';
 import { inspectCommand } from './inspect.js';
 import { mergeCommand } from './merge.js';
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, Command> = {
   merge: mergeCommand,
   inspect: inspectCommand,
   export: exportCommand,
+  'export-fairseq': exportFairseqCommand,
   stats: statsCommand,
   train: trainCommand,
 };
