@@ -108,7 +108,7 @@ export async function* decodeStream(source: AsyncIterable<Buffer> | Iterable<Buf
         continue;
       }
       head = false;
-      if (data.subarray(0, BOM.length).equals(BOM)) {
+      if (data[0] === BOM[0] && data[1] === BOM[1] && data[2] === BOM[2]) {
         stats.byteOrderMarks++;
         data = data.subarray(BOM.length);
       }

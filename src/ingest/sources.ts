@@ -1,9 +1,9 @@
 /**
  * Turning the `inputs` of an ingest run (files, directories, globs, `-`) into an ordered list.
  *
- * The list is planned once and then walked again lazily, so memory does not grow with the number
- * of files under a directory: the plan keeps only counts, and the walk holds the sorted entry
- * names of the directories on its current path. (A glob's matches are held as one list of paths,
+ * The list is planned once and, past {@link KEEP_SOURCES} files, walked again lazily, so memory
+ * does not grow with the number of files under a directory: the plan then keeps only counts, and
+ * the walk holds the sorted entry names of the directories on its current path. (A glob's matches are held as one list of paths,
  * since the glob library returns them so.)
  */
 import fs from 'node:fs';
@@ -27,7 +27,7 @@ export interface InputPlan {
   /** Total bytes of the regular files; `undefined` when stdin or a special file is among the inputs. */
   readonly totalBytes: number | undefined;
   /** The sources in order, walking directories again (cheap: names and types only). */
-  sources(): Generator<Source>;
+  sources(): Iterable<Source>;
 }
 
 type Item = { kind: 'stdin' } | { kind: 'dir'; path: string } | { kind: 'paths'; paths: readonly string[] };
@@ -91,6 +91,11 @@ function* expand(items: readonly Item[], stats?: (stat: fs.Stats) => void): Gene
 }
 
 const GLOB_CHARS = /[*?[\]{}]/;
+/**
+ * Up to this many sources the first pass's list is kept for the run (~100 bytes each, a few MB),
+ * so small runs do not walk their directories twice; beyond it the directories are walked again.
+ */
+const KEEP_SOURCES = 1 << 16;
 
 /**
  * Resolve inputs in order: a file as given; a directory as its regular files (recursively,
@@ -127,9 +132,12 @@ export async function planInputs(inputs: readonly string[]): Promise<InputPlan> 
   let count = 0;
   let bytes = 0;
   let sized = true;
+  let kept: Source[] | undefined = [];
   for (const s of expand(items, (stat) => { bytes += stat.size; })) {
     count++;
     if (s.kind !== 'file') sized = false;
+    if (kept && kept.push(s) > KEEP_SOURCES) kept = undefined;
   }
-  return { count, totalBytes: sized ? bytes : undefined, sources: () => expand(items) };
+  const list = kept;
+  return { count, totalBytes: sized ? bytes : undefined, sources: list ? () => list.values() : () => expand(items) };
 }
