@@ -61,7 +61,10 @@ test('an ingest waiting for a FIFO writer exits 130 on SIGINT and SIGTERM and le
     for (let i = 0; i < 200 && leftovers(out).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     assert.ok(leftovers(out).length > 0, 'the run has started writing');
     child.kill(signal);
+    // Bounded: a run that ignores the signal (blocked in open(2)) is killed and the test fails.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     const r = await done;
+    clearTimeout(timer);
     assert.equal(r.code, 130, r.stderr);
     assert.match(r.stderr, /interrupted; nothing was written/);
     assert.deepEqual(leftovers(out), []);
