@@ -196,7 +196,7 @@ export interface TextDocument {
   readonly text: string;
 }
 
-/** Ingest documents from memory (split into sentences like the `text` format) into a store. */
+/** Ingest documents from memory (split into sentences like the `text` format; a leading U+FEFF is dropped and counted as a byte-order mark) into a store. */
 export async function ingestDocuments(
   docs: Iterable<TextDocument> | AsyncIterable<TextDocument>, options: IngestCommonOptions & { readonly provenance?: Record<string, unknown> },
 ): Promise<IngestSummary> {
