@@ -61,6 +61,8 @@ export class Loader implements AsyncIterableIterator<Batch> {
   private readonly pool: JobStreams | undefined;
   private readonly inline: CollateKernel | undefined;
   private readonly perEpoch: boolean;
+  /** Scratch of {@link missingIndexes}: the epoch of each source last checked. */
+  private readonly seenEpochs: Float64Array;
   private readonly queue: Pending[] = [];
   /** Buffers of consumed batches given back with {@link recycle}, waiting to be written again. */
   private readonly recycled: OutputBuffers[] = [];
@@ -83,6 +85,7 @@ export class Loader implements AsyncIterableIterator<Batch> {
     if (o.resume) this.sampler.resume(o.resume);
     this.endEpoch = o.sampler.epoch + o.epochs;
     this.perEpoch = FORMATS[this.sampler.options.format].perEpoch;
+    this.seenEpochs = new Float64Array(sources.length);
     this.storeAccess = chooseAccess(o.storeAccess, stores, o.workers);
     const placed = placeStores(stores, this.storeAccess, stores[0].vocabSize);
     const specials = stores[0].specials;
@@ -265,14 +268,13 @@ export class Loader implements AsyncIterableIterator<Batch> {
       need(0, b.epoch);
       return out;
     }
-    // Rows of one source come in increasing epochs: look only where the (source, epoch) changes.
-    let lastSource = -1;
-    let lastEpoch = -1;
+    // Rows of one source come in increasing epochs: look only where a source's epoch changes.
+    const seen = this.seenEpochs.fill(-1);
     for (let r = 0; r < b.sources.length; r++) {
-      if (b.sources[r] === lastSource && b.sourceEpochs![r] === lastEpoch) continue;
-      lastSource = b.sources[r];
-      lastEpoch = b.sourceEpochs![r];
-      need(lastSource, lastEpoch);
+      const s = b.sources[r];
+      if (seen[s] === b.sourceEpochs![r]) continue;
+      seen[s] = b.sourceEpochs![r];
+      need(s, seen[s]);
     }
     return out;
   }
