@@ -1,5 +1,6 @@
 export * from './rng.js';
 export * from './errors.js';
+export { isOptionError, type OptionError } from './validate.js';
 export type * from './batch.js';
 export type * from './store/types.js';
 export * from './mask/masker.js';
@@ -43,4 +44,6 @@ export { INPUT_FORMATS, type InputFormat } from './ingest/documents.js';
 export { WHITESPACE_RULE } from './ingest/pipeline.js';
 export * from './corpus/sotu.js';
 export { sliceDocuments } from './store/slice.js';
-export { trainJob, type TrainJobOptions, type TrainJobSummary } from './train/runtime/job.js';
+export {
+  evaluationSeed, MAX_EVAL_BATCHES, resolveTrainJobOptions, trainJob, type ResolvedTrainJob, type TrainJobOptions, type TrainJobSummary,
+} from './train/runtime/job.js';
