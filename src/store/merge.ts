@@ -12,19 +12,35 @@ function compatibility(m: StoreManifest): string {
   return JSON.stringify([name, source, sha256 ?? null, vocabSize, m.idx.dtype, m.specialTokens, m.wordStarts, m.whitespace]);
 }
 
+/** Options of {@link mergeStores}. */
+export interface MergeOptions {
+  /**
+   * Stops the merge between two chunks of 8 MiB: nothing is left at `out` (the writer's
+   * temporaries are removed) and the promise rejects with `signal.reason`.
+   */
+  readonly signal?: AbortSignal;
+}
+
 /**
  * Write the documents of `prefixes`, in order, into a new store at `out`. Every input is fully
  * validated first (ids included); all must share tokenizer, vocabulary, special ids, word
- * starts and dtype (`ERR_BAD_INPUT` otherwise). Returns the new manifest.
+ * starts and dtype (`ERR_BAD_INPUT` otherwise). Returns the new manifest. The copy yields to
+ * the event loop between chunks, so signals and timers are served while it runs.
  */
-export async function mergeStores(prefixes: readonly string[], out: string): Promise<StoreManifest> {
+export async function mergeStores(prefixes: readonly string[], out: string, options: MergeOptions = {}): Promise<StoreManifest> {
   if (!Array.isArray(prefixes) || prefixes.length === 0 || !prefixes.every((p) => typeof p === 'string' && p !== '')) {
     throw new TypeError(`prefixes must be a non-empty array of non-empty strings, got ${JSON.stringify(prefixes)}`);
   }
   if (typeof out !== 'string' || out === '') throw new TypeError(`out must be a non-empty string, got ${JSON.stringify(out)}`);
+  const { signal } = options;
+  signal?.throwIfAborted();
   const stores: OpenedStore[] = [];
   try {
-    for (const p of prefixes) stores.push(openStore(p));
+    for (const p of prefixes) {
+      stores.push(openStore(p));
+      await new Promise(setImmediate);
+      signal?.throwIfAborted();
+    }
     const first = stores[0];
     const key = compatibility(first.manifest);
     for (const s of stores.slice(1)) {
@@ -40,7 +56,7 @@ export async function mergeStores(prefixes: readonly string[], out: string): Pro
       provenance: { merge: stores.map((s) => ({ prefix: s.prefix, sha256: s.manifest.sha256, counts: s.manifest.counts })) },
     });
     try {
-      for (const s of stores) copyStore(s, writer);
+      for (const s of stores) await copyStore(s, writer, signal);
       return writer.finish();
     } catch (err) {
       writer.abort();
@@ -51,12 +67,14 @@ export async function mergeStores(prefixes: readonly string[], out: string): Pro
   }
 }
 
-function copyStore(s: OpenedStore, writer: ReturnType<typeof createStoreWriter>): void {
+async function copyStore(s: OpenedStore, writer: ReturnType<typeof createStoreWriter>, signal: AbortSignal | undefined): Promise<void> {
   const width = s.dtype === 'uint16' ? 2 : 4;
   const buf = new Uint8Array(COPY_BYTES);
   let doc = 0;
   let k = 0;
   while (k < s.numSentences) {
+    await new Promise(setImmediate);
+    signal?.throwIfAborted();
     let end = k;
     while (end < s.numSentences && (end === k || (s.sentenceStarts[end + 1] - s.sentenceStarts[k]) * width <= COPY_BYTES)) end++;
     const bytes = (s.sentenceStarts[end] - s.sentenceStarts[k]) * width;
