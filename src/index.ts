@@ -1,6 +1,7 @@
 export * from './rng.js';
 export * from './errors.js';
 export { isOptionError, type OptionError } from './validate.js';
+export { MASKPACK_VERSION } from './version.js';
 export type * from './batch.js';
 export type * from './store/types.js';
 export * from './mask/masker.js';
@@ -18,7 +19,8 @@ export { encodeNpy, writeNpy, NpyWriter } from './export/npy.js';
 export { Collator, collateMaskReference, storeMaskOptions, type CollatorMaskOptions } from './collate/collator.js';
 export { createLoader, Loader } from './loader/loader.js';
 export type { LoaderOptions, LoaderMaskOptions } from './loader/options.js';
-export { exportBatches, type ExportSummary } from './export/export.js';
+export { exportBatches, type ExportControl, type ExportedEpoch, type ExportSummary } from './export/export.js';
+export { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, type ExportRecord } from './export/record.js';
 export * from './train/runtime/feeds.js';
 export * from './train/runtime/trainer.js';
 export * from './train/runtime/run.js';
