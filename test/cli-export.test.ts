@@ -43,7 +43,7 @@ test('bad flags exit 2 naming the flag, before anything is written', () => {
   for (const [args, message] of [
     [['--mask-replace-prob', '0.9', '--random-replace-prob', '0.2'], /--mask-replace-prob \+ --random-replace-prob must be at most 1/],
     [['--batch', '0'], /--batch must be an integer in \[1, /],
-    [['--epochs', '0'], /--epochs must be a positive integer, got "0"/],
+    [['--epochs', '0'], /--epochs must be an integer in \[1, 100000\], got 0/],
     [['--pad', 'max'], /--pad is not accepted/],
     [['--dupe-factor', 'x'], /--dupe-factor must be an integer, got "x"/],
     [['--no-such-flag'], /--no-such-flag/],
