@@ -45,14 +45,6 @@ export function intFlag(flag: string, value: string | undefined, min: number, ma
   return n;
 }
 
-/** The number value of `--flag` in `(min, max]` ({@link parseDecimal}), or undefined when it was not given. */
-export function numberFlag(flag: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = parseDecimal(flag, value);
-  if (!(n > min && n <= max)) throw new UsageError(`--${flag} must be in (${min}, ${max}], got ${value}`);
-  return n;
-}
-
 /**
  * The most threads a `--workers` flag may ask for: 4 per core. More only adds memory and
  * contention (each thread holds its own kernel memory); the bound keeps a typo such as
