@@ -180,15 +180,20 @@ export class Loader implements AsyncIterableIterator<Batch> {
    * more (for ONNX Runtime: after the step that used it has settled); once a buffer is sent it is
    * detached, so a stale reference reads as empty rather than as another batch's data. Batches
    * that are never given back are simply collected.
-   * @throws TypeError when the batch's buffers are not plain, attached ArrayBuffers.
+   * @throws TypeError when the batch's buffers are not plain, attached ArrayBuffers, one per
+   * array (arrays that share a buffer, e.g. views into one allocation, cannot be transferred
+   * separately), and the loader is left as it was.
    */
   recycle(batch: Batch): void {
     const out = outputBuffers(batch);
+    const seen = new Set<ArrayBuffer>();
     for (const key of OUTPUT_KEYS) {
       const b = out[key];
-      if (b !== undefined && (!(b instanceof ArrayBuffer) || b.byteLength === 0)) {
-        throw new TypeError('recycle(batch) needs a batch whose buffers are attached, non-shared ArrayBuffers');
+      if (b === undefined) continue;
+      if (!(b instanceof ArrayBuffer) || b.byteLength === 0 || seen.has(b)) {
+        throw new TypeError('recycle(batch) needs a batch whose arrays each have their own attached, non-shared ArrayBuffer');
       }
+      seen.add(b);
     }
     if (this.closed || this.failure || this.recycled.length >= this.options.prefetch + 2) return;
     for (const r of this.recycled) if (sharesBuffer(r, out)) return; // given back twice

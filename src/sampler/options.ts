@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { FORMATS, resolveIndexParams, type FormatName, type Template } from '../formats/index.js';
-import { checkBoolean, checkEnum, checkInteger, checkOptionsObject } from '../validate.js';
+import { checkBoolean, checkEnum, checkInteger, checkOptionsObject, optionError } from '../validate.js';
 
 export type PadPolicy = 'longest' | 'multiple' | 'max';
 export type BatchBy = 'count' | 'tokens';
@@ -88,7 +88,7 @@ export function resolveSamplerOptions(options: unknown, storePrefix: string): Re
   const worldSize = checkInteger('options.worldSize', o.worldSize ?? 1, 1, 65536);
   const rank = checkInteger('options.rank', o.rank ?? 0, 0, worldSize - 1);
   if (batchBy === 'count' && batchSize < worldSize) {
-    throw new RangeError(`options.batchSize must be >= options.worldSize (${worldSize}), got ${batchSize}`);
+    throw optionError(RangeError, ['options.batchSize', 'options.worldSize'], (b, w) => `${b} must be >= ${w} (${worldSize}), got ${batchSize}`);
   }
   return {
     ...index,
