@@ -70,10 +70,10 @@ async function loadBatch(input: OpenedStore | MixtureSource[], options: LoaderOp
   }
   const store = stores[0];
   const {
-    format, seqLen, template, seed, epoch, batchSize, batchBy, tokenBudget, countPadding, pad, padToMultipleOf, dropLast, rank, worldSize, mixAlpha, mixEpochSamples,
+    format, seqLen, template, seed, epoch, batchSize, batchBy, tokenBudget, countPadding, pad, padToMultipleOf, dropLast, rank, worldSize, mixAlpha, mixEpochSamples, dupeFactor,
   } = options;
   const sampler = createSampler(input, {
-    format, seqLen, template, seed, epoch, batchSize, batchBy, tokenBudget, countPadding, pad, padToMultipleOf, dropLast, rank, worldSize, mixAlpha, mixEpochSamples,
+    format, seqLen, template, seed, epoch, batchSize, batchBy, tokenBudget, countPadding, pad, padToMultipleOf, dropLast, rank, worldSize, mixAlpha, mixEpochSamples, dupeFactor,
   });
   const start = sampler.state();
   const total = sampler.numBatches(start.epoch);

@@ -45,7 +45,7 @@ const FLAG_LITERALS = [
   { flag: 'random-replace-prob', option: 'randomReplaceProb', kind: 'number', arg: 'P', default: '0.1', help: 'share of selected positions replaced by a random token (the rest are kept)' },
   { flag: 'selection', option: 'selection', kind: ['bernoulli', 'exact'], arg: 'S', default: 'bernoulli', help: 'each token independently (bernoulli) or round(p × eligible) per row (exact)' },
   { flag: 'whole-word-mask', option: 'wholeWordMask', kind: 'boolean', default: 'off', help: 'select whole words (needs a store with word starts)' },
-  { flag: 'dupe-factor', option: 'dupeFactor', kind: 'int', arg: 'K', default: 'dynamic masking', help: 'static masking: epoch e reuses the masks of epoch e mod K' },
+  { flag: 'dupe-factor', option: 'dupeFactor', kind: 'int', arg: 'K', default: 'dynamic masking', help: 'static masking: epoch e holds the rows (masks, pairs) of epoch e mod K, reshuffled' },
   { flag: 'mix-alpha', option: 'mixAlpha', kind: 'number', arg: 'A', default: 'none', help: 'with --mix: weights × (store tokens)^A, XLM-R\'s temperature sampling (A in [0, 1], 0.3 in XLM-R)' },
   { flag: 'mix-epoch-samples', option: 'mixEpochSamples', kind: 'int', arg: 'N', default: 'the stores\' samples together', help: 'with --mix: rows per mixture epoch' },
   { flag: 'store-access', option: 'storeAccess', kind: ['auto', 'memory', 'stream'], arg: 'A', default: 'auto', help: 'load the store into memory, or stream each batch\'s tokens from its files (auto: stream stores over 2 GiB)' },

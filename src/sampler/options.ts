@@ -40,6 +40,12 @@ export interface SamplerOptions {
   worldSize?: number;
   /** Cache sample indexes beside a file store; default true when `store.prefix` is not empty. */
   cache?: boolean;
+  /**
+   * Static masking (the masking option of the same name, which the loader passes here too): the
+   * pair formats take the pairs of epoch `e mod dupeFactor`, so with the mask an epoch repeats
+   * the rows of that epoch. Default: every epoch draws its own pairs.
+   */
+  dupeFactor?: number;
 }
 
 export interface ResolvedSamplerOptions {
@@ -58,6 +64,7 @@ export interface ResolvedSamplerOptions {
   readonly rank: number;
   readonly worldSize: number;
   readonly cache: boolean;
+  readonly dupeFactor: number | undefined;
 }
 
 const PAD_POLICIES: readonly PadPolicy[] = ['longest', 'multiple', 'max'];
@@ -102,19 +109,32 @@ export function resolveSamplerOptions(options: unknown, storePrefix: string): Re
     rank,
     worldSize,
     cache: checkBoolean('options.cache', o.cache ?? storePrefix !== ''),
+    dupeFactor: o.dupeFactor === undefined ? undefined : checkInteger('options.dupeFactor', o.dupeFactor, 1, 0xffffffff),
   };
+}
+
+/**
+ * The epoch whose sample index serves `epoch`: `epoch mod dupeFactor` for the pair formats under
+ * static masking (their pairs repeat with the masks), else `epoch`. The single formats' index
+ * does not depend on the epoch. The epoch order is always drawn from `epoch` itself.
+ */
+export function indexEpoch(epoch: number, o: Pick<ResolvedSamplerOptions, 'format' | 'dupeFactor'>): number {
+  return FORMATS[o.format].perEpoch && o.dupeFactor !== undefined ? epoch % o.dupeFactor : epoch;
 }
 
 /**
  * The first 16 hex digits of sha256 over the options that decide the global batch sequence
  * (seed, epoch, rank and worldSize excluded: a state resumes on any number of ranks), plus, for a
  * mixture of stores, the weights as used, the epoch length and the stores' counts.
+ * `dupeFactor` is appended for the pair formats only, where it decides the pairs (without it the
+ * hash is what it was before the option existed, so earlier states still resume).
  */
 export function optionsHash(o: ResolvedSamplerOptions, mixture?: unknown): string {
   const decisive = [
     'maskpack-sampler-v1', o.format, o.seqLen, o.template, o.batchBy, o.batchSize,
     o.batchBy === 'tokens' ? o.tokenBudget : null, o.batchBy === 'tokens' ? o.countPadding : null,
     o.pad, o.padToMultipleOf, o.dropLast, ...(mixture === undefined ? [] : [mixture]),
+    ...(FORMATS[o.format].perEpoch && o.dupeFactor !== undefined ? [o.dupeFactor] : []),
   ];
   return createHash('sha256').update(JSON.stringify(decisive)).digest('hex').slice(0, 16);
 }

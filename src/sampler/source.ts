@@ -8,7 +8,7 @@ import type { SampleIndex } from '../formats/types.js';
 import { sourceSeed } from '../rng.js';
 import type { TokenStore } from '../store/types.js';
 import { checkInteger } from '../validate.js';
-import type { ResolvedSamplerOptions } from './options.js';
+import { indexEpoch, type ResolvedSamplerOptions } from './options.js';
 import { epochPermutation } from './permutation.js';
 
 /**
@@ -38,7 +38,7 @@ export class SamplerSource implements PlanSource {
     return this.store;
   }
 
-  /** The sample index of this source's `epoch` (the same object for every epoch of the single formats). */
+  /** The sample index of this source's `epoch` (the same object for every epoch of the single formats; for the pair formats with `dupeFactor`, the index of `epoch mod dupeFactor`). */
   index(epoch: number): SampleIndex {
     return this.epoch(epoch).index;
   }
@@ -55,7 +55,7 @@ export class SamplerSource implements PlanSource {
     checkInteger('epoch', epoch, 0, 0xffffffff);
     const o = this.options;
     const spec = FORMATS[o.format];
-    const params = { format: o.format, seqLen: o.seqLen, template: o.template, seed: this.seed, epoch };
+    const params = { format: o.format, seqLen: o.seqLen, template: o.template, seed: this.seed, epoch: indexEpoch(epoch, o) };
     const prefix = o.cache && this.store.prefix !== '' ? this.store.prefix : undefined;
     const index = spec.perEpoch ? sampleIndexFor(this.store, params, prefix) : (this.singleIndex ??= sampleIndexFor(this.store, params, prefix));
     data = { index, order: undefined };
