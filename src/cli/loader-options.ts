@@ -31,7 +31,7 @@ const FLAG_LITERALS = [
   { flag: 'template', option: 'template', kind: ['roberta', 'bert'], arg: 'T', default: 'roberta', help: 'special-token template: roberta (<s> A </s></s> B </s>) or bert' },
   { flag: 'batch', option: 'batchSize', kind: 'int', arg: 'B', default: '32', help: 'global sequences per batch (and the base of the token budget)' },
   { flag: 'batch-by', option: 'batchBy', kind: ['count', 'tokens'], arg: 'BY', default: 'tokens for doc-sentences and sentence-pair, count otherwise', help: 'form batches by a number of rows or by a token budget' },
-  { flag: 'token-budget', option: 'tokenBudget', kind: 'int', arg: 'N', default: 'batch × seq-len', help: 'global tokens per batch with --batch-by tokens' },
+  { flag: 'token-budget', option: 'tokenBudget', kind: 'int', arg: 'N', default: 'the real tokens of --batch rows of segment-pair / full-sentences', help: 'global tokens per batch with --batch-by tokens' },
   { flag: 'count-padding', option: 'countPadding', kind: 'boolean', default: 'off', help: 'token budgets count padded tokens instead of real ones' },
   { flag: 'pad', option: 'pad', kind: ['longest', 'multiple', 'max'], arg: 'P', default: 'multiple', help: 'batch width: the longest row, that rounded up to --pad-to-multiple-of, or seq-len' },
   { flag: 'pad-to-multiple-of', option: 'padToMultipleOf', kind: 'int', arg: 'N', default: '8', help: 'rounding of the batch width with --pad multiple' },

@@ -24,7 +24,11 @@ export interface SamplerOptions {
   batchSize?: number;
   /** Default `'tokens'` for doc-sentences and sentence-pair, `'count'` otherwise. */
   batchBy?: BatchBy;
-  /** Global tokens per batch for `batchBy: 'tokens'`; default batchSize × seqLen. */
+  /**
+   * Global tokens per batch for `batchBy: 'tokens'`. Default: `batchSize` × the mean real row
+   * length of the counterpart format (full-sentences for doc-sentences, segment-pair for
+   * sentence-pair; see `budget.ts`), at least seqLen; batchSize × seqLen with `countPadding`.
+   */
   tokenBudget?: number;
   /** Token budgets count padded tokens (rows × width) instead of real tokens; default false. */
   countPadding?: boolean;
