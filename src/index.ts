@@ -15,12 +15,13 @@ export {
 export * from './sampler/index.js';
 export { buildRowPlan, planBatch, planRows, type RowPlan, type PlanContext, type PlanLayout, type PlanRows, type PlanSource } from './collate/plan.js';
 export { collateReference, type Collated } from './collate/reference.js';
-export { encodeNpy, writeNpy, NpyWriter } from './export/npy.js';
+export { encodeNpy, writeNpy, NpyWriter, type NpyDtype } from './export/npy.js';
 export { Collator, collateMaskReference, storeMaskOptions, type CollatorMaskOptions } from './collate/collator.js';
 export { createLoader, Loader } from './loader/loader.js';
 export type { LoaderOptions, LoaderMaskOptions } from './loader/options.js';
 export { exportBatches, type ExportControl, type ExportedEpoch, type ExportSummary } from './export/export.js';
 export { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, type ExportRecord } from './export/record.js';
+export type { ExportOptions, ExportWidth } from './export/layout.js';
 export * from './train/runtime/feeds.js';
 export * from './train/runtime/trainer.js';
 export * from './train/runtime/run.js';

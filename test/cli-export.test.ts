@@ -51,7 +51,9 @@ test('bad flags exit 2 naming the flag, before anything is written', () => {
     [['--mask-replace-prob', '0.9', '--random-replace-prob', '0.2'], /--mask-replace-prob \+ --random-replace-prob must be at most 1/],
     [['--batch', '0'], /--batch must be an integer in \[1, /],
     [['--epochs', '0'], /--epochs must be an integer in \[1, 100000\], got 0/],
-    [['--pad', 'max'], /--pad is not accepted/],
+    [['--pad', 'max', '--width', 'seq-len'], /--pad is not accepted with --width seq-len/],
+    [['--width', 'wide'], /--width must be one of seq-len, epoch, batch, got "wide"/],
+    [['--dtype', 'int8'], /--dtype must be one of int32, int64, got "int8"/],
     [['--dupe-factor', 'x'], /--dupe-factor must be an integer, got "x"/],
     [['--no-such-flag'], /--no-such-flag/],
   ] as const) {

@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { MaskpackError } from '../errors.js';
 import { exportBatches, type ExportedEpoch, type ExportSummary } from '../export/export.js';
+import type { ExportOptions } from '../export/layout.js';
 import { intFlag, parseCommand, UsageError, usageError, type Command } from './command.js';
 import { INTERRUPTED, listenForInterrupt } from './interrupt.js';
 import { LOADER_FLAG_OF, loaderFlags, loaderFlagsHelp, toLoaderOptions } from './loader-options.js';
@@ -11,19 +12,21 @@ import { mixFlag, mixFlagHelp, openCommandStores } from './stores.js';
 const usage = `Usage: maskpack export <prefix> --out DIR [options]
        maskpack export --mix W:PREFIX --mix W:PREFIX ... --out DIR [options]
 
-Write the loader's masked batches as numpy .npy files (int32, loadable by numpy.load and
-PyTorch), one folder per epoch:
+Write the loader's masked batches as numpy .npy files (int32 or int64, loadable by numpy.load
+and PyTorch), one folder per epoch:
 
-  DIR/epoch-<e>/input_ids.npy, attention_mask.npy, labels.npy    (rows, seq-len)
-               token_type_ids.npy (rows, seq-len), next_sentence_label.npy (rows,)   pair formats
+  DIR/epoch-<e>/input_ids.npy, attention_mask.npy, labels.npy    (rows, W)
+               token_type_ids.npy (rows, W), next_sentence_label.npy (rows,)   pair formats
                source_ids.npy (rows,): with --mix, each row's store (its index in --mix order)
                batch_offsets.npy (batches,): the first row of each batch
   DIR/options.json   every option that decides the bytes, the store's checksums and counts,
                      the maskpack and random-function versions; written last, so it marks a
                      complete export
 
-Rows are always padded to --seq-len (so --pad and --pad-to-multiple-of are not accepted).
-A failed or interrupted export leaves no options.json (Ctrl-C or SIGTERM: the epochs already
+W is --seq-len (--width seq-len) or the width of the epoch's widest batch (--width epoch).
+With --width batch each batch keeps its own width: the (rows, W) arrays are flat instead,
+(positions,), batch after batch, and batch_shapes.npy (batches, 2) gives each batch's rows
+and width. A failed or interrupted export leaves no options.json (Ctrl-C or SIGTERM: the epochs already
 complete stay, the line on stderr names them). An export into a folder first removes its
 options.json, the epoch folders of an earlier export that it does not rewrite, and the
 temporaries of killed runs.
@@ -31,12 +34,15 @@ temporaries of killed runs.
 Options:
   -o, --out <DIR>                   output folder (required)
       --epochs <E>                  epochs to export, from --epoch, at most 100000 (default: 1)
+      --width <W>                   row layout: seq-len, epoch or batch (default: batch for sentence-pair, epoch otherwise)
+      --dtype <T>                   int32 or int64 for every array (default: int32); int64 is
+                                    torch.long, what CrossEntropyLoss wants for labels
       --json                        print the summary as JSON
 ${mixFlagHelp()}
   -h, --help                        show this help
 
 Loader options (as for inspect and train):
-${loaderFlagsHelp({ workers: `the number of cores, ${availableParallelism()} here` }, ['pad', 'pad-to-multiple-of'])}
+${loaderFlagsHelp({ workers: `the number of cores, ${availableParallelism()} here` })}
 
 Exit status: 0 on success, 1 when the store cannot be read or the export fails (no options.json
 is left), 2 on usage errors, 130 when interrupted (SIGINT/SIGTERM).`;
@@ -101,17 +107,24 @@ export const exportCommand: Command = {
       ...mixFlag,
       out: { type: 'string', short: 'o' },
       epochs: { type: 'string' },
+      width: { type: 'string' },
+      dtype: { type: 'string' },
       json: { type: 'boolean' },
     });
     if (!parsed) return 0;
     const { values, positionals } = parsed;
     const out = values.out as string | undefined;
     if (!out) throw new UsageError('--out <DIR> is required');
-    for (const flag of ['pad', 'pad-to-multiple-of']) {
-      if ((values as Record<string, unknown>)[flag] !== undefined) throw new UsageError(`--${flag} is not accepted: export always pads rows to --seq-len`);
+    const layout = { width: values.width as string | undefined, dtype: values.dtype as string | undefined };
+    if (layout.width !== undefined && !['seq-len', 'epoch', 'batch'].includes(layout.width)) throw new UsageError(`--width must be one of seq-len, epoch, batch, got ${JSON.stringify(layout.width)}`);
+    if (layout.dtype !== undefined && !['int32', 'int64'].includes(layout.dtype)) throw new UsageError(`--dtype must be one of int32, int64, got ${JSON.stringify(layout.dtype)}`);
+    if (layout.width === 'seq-len') {
+      for (const flag of ['pad', 'pad-to-multiple-of']) {
+        if ((values as Record<string, unknown>)[flag] !== undefined) throw new UsageError(`--${flag} is not accepted with --width seq-len: every row is padded to --seq-len`);
+      }
     }
     const epochs = intFlag('epochs', values.epochs as string | undefined, 1, MAX_EPOCHS);
-    const options = toLoaderOptions(values, epochs === undefined ? {} : { epochs });
+    const options: ExportOptions = { ...toLoaderOptions(values, epochs === undefined ? {} : { epochs }), ...(layout as Pick<ExportOptions, 'width' | 'dtype'>) };
     const opened = openCommandStores(positionals, values.mix)!;
     const bar = progress(process.stderr);
     const stop = listenForInterrupt();

@@ -11,10 +11,12 @@ import type { StoreManifest } from '../store/manifest.js';
 import type { TokenStore } from '../store/types.js';
 import { RANDOM_VERSION } from '../rng.js';
 import { MASKPACK_VERSION } from '../version.js';
+import type { ExportLayout, ExportWidth } from './layout.js';
+import type { NpyDtype } from './npy.js';
 
-/** The record's format name and version (2: resolved options, store identity and versions). */
+/** The record's format name and version (2: resolved options, store identity and versions; 3: row layout `width` and `dtype`). */
 export const EXPORT_FORMAT = 'maskpack-export';
-export const EXPORT_FORMAT_VERSION = 2;
+export const EXPORT_FORMAT_VERSION = 3;
 
 export interface ExportRecord {
   readonly format: typeof EXPORT_FORMAT;
@@ -24,7 +26,9 @@ export interface ExportRecord {
   /** The version of the random function (`RANDOM_VERSION`) behind every mask, order and pair. */
   readonly randomVersion: number;
   /** Element type of every array. */
-  readonly dtype: 'int32';
+  readonly dtype: NpyDtype;
+  /** Row layout of the files (see `layout.ts`): 'seq-len', 'epoch' or 'batch'. */
+  readonly width: ExportWidth;
   /** The store: its prefix, and from its manifest the checksums of `.bin`/`.idx` (null for a store without manifest) and the counts. */
   readonly store: {
     readonly prefix: string;
@@ -35,9 +39,10 @@ export interface ExportRecord {
   readonly options: LoaderOptions;
 }
 
-/** The record of an export of `epochs` epochs from `first` with the resolved `sampler` and `mask` options. */
+/** The record of an export of `epochs` epochs from `first` with the resolved `sampler` and `mask` options and its `layout`. */
 export function exportRecord(
   store: TokenStore, sampler: ResolvedSamplerOptions, mask: MaskParams, options: LoaderOptions, first: number, epochs: number,
+  layout: Pick<ExportLayout, 'width' | 'dtype'>,
 ): ExportRecord {
   const manifest = (store as TokenStore & { manifest?: StoreManifest }).manifest;
   const s = sampler;
@@ -47,7 +52,8 @@ export function exportRecord(
     formatVersion: EXPORT_FORMAT_VERSION,
     maskpackVersion: MASKPACK_VERSION,
     randomVersion: RANDOM_VERSION,
-    dtype: 'int32',
+    dtype: layout.dtype,
+    width: layout.width,
     store: {
       prefix: store.prefix,
       sha256: manifest?.sha256 ?? null,
@@ -57,7 +63,7 @@ export function exportRecord(
       format: s.format, seqLen: s.seqLen, template: s.template, seed: s.seed, epoch: first, epochs,
       batchSize: s.batchSize, batchBy: s.batchBy,
       ...(byTokens ? { tokenBudget: s.tokenBudget, countPadding: s.countPadding } : {}),
-      pad: s.pad, dropLast: s.dropLast, rank: s.rank, worldSize: s.worldSize,
+      pad: s.pad, ...(s.pad === 'multiple' ? { padToMultipleOf: s.padToMultipleOf } : {}), dropLast: s.dropLast, rank: s.rank, worldSize: s.worldSize,
       maskProb: mask.maskProb,
       maskReplaceProb: options.maskReplaceProb ?? MASK_DEFAULTS.maskReplaceProb,
       randomReplaceProb: options.randomReplaceProb ?? MASK_DEFAULTS.randomReplaceProb,
