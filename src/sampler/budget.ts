@@ -36,14 +36,14 @@ const cache = new WeakMap<TokenStore, Map<string, RowMoments>>();
  * a pair format's mean varies from epoch to epoch (on SOTU, 402 to 470 tokens at seqLen 512: a
  * long document that draws BERT's short target gives hundreds of short rows), so it is pooled.
  */
-function moments(store: TokenStore, o: ResolvedSamplerOptions, format: FormatName, epochs: number): RowMoments {
+function moments(store: TokenStore, o: ResolvedSamplerOptions, format: FormatName, epochs: number, cached: boolean): RowMoments {
   let byKey = cache.get(store);
   if (!byKey) cache.set(store, (byKey = new Map()));
   const key = `${format}:${o.seqLen}:${o.template}:${o.seed}:${epochs}`;
   let m = byKey.get(key);
   if (m === undefined) {
     m = { rows: 0, tokens: 0, squares: 0 };
-    const prefix = o.cache && store.prefix !== '' ? store.prefix : undefined;
+    const prefix = cached && o.cache && store.prefix !== '' ? store.prefix : undefined;
     for (let epoch = 0; epoch < epochs; epoch++) {
       const index = sampleIndexFor(store, { format, seqLen: o.seqLen, template: o.template, seed: o.seed, epoch }, prefix);
       for (const len of index.rowLength) {
@@ -67,16 +67,18 @@ function moments(store: TokenStore, o: ResolvedSamplerOptions, format: FormatNam
  * (pooled over epochs 0 … k-1, k = min(8, ceil(2048 / documents))) at the same seqLen, template
  * and seed; `E[L²] / (2 E[L])`, over the format's own epoch-0 rows L, is the expected room a
  * greedy batch leaves when the next row does not fit (the renewal-theory age), so that the
- * tokens a batch *holds*, not its budget, match. Indexes are built or read from the cache like
- * any other. With `countPadding`, or when a format has no rows, it stays `batchSize × seqLen`
+ * tokens a batch *holds*, not its budget, match. The counterpart's indexes are built in memory
+ * only (they are not this run's data; about 0.4 s for SOTU's 8 segment-pair epochs, once per
+ * store object); the format's own epoch-0 index is read from or written to the cache. With `countPadding`, or when a format has no rows, it stays `batchSize × seqLen`
  * (padded segment-pair batches are about that wide).
  */
 export function withDefaultBudget(store: TokenStore, options: ResolvedSamplerOptions): ResolvedSamplerOptions {
   const counterpart = COUNTERPART[options.format];
   if (options.batchBy !== 'tokens' || options.countPadding || counterpart === undefined) return options;
   const epochs = FORMATS[counterpart].perEpoch ? Math.min(MAX_EPOCHS, Math.ceil(MIN_DOCUMENTS / Math.max(1, store.numDocuments))) : 1;
-  const target = moments(store, options, counterpart, epochs);
-  const own = moments(store, options, options.format, 1);
+  // The counterpart's indexes serve only this estimate: they are not written beside the store.
+  const target = moments(store, options, counterpart, epochs, false);
+  const own = moments(store, options, options.format, 1, true);
   if (target.rows === 0 || own.rows === 0) return options;
   const budget = Math.round((options.batchSize * target.tokens) / target.rows + own.squares / (2 * own.tokens));
   return { ...options, tokenBudget: Math.max(options.seqLen, budget) };
