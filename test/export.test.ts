@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createLoader, createMemoryStore, exportBatches, MaskpackError, RANDOM_VERSION, robertaSpecials, type Batch, type LoaderOptions } from 'maskpack';
+import { createLoader, createMemoryStore, createSampler, exportBatches, MaskpackError, RANDOM_VERSION, robertaSpecials, type Batch, type LoaderOptions } from 'maskpack';
 import { syntheticDocuments } from './helpers.js';
 import { concat, loadWithNumpy } from './helpers/numpy.js';
 
@@ -85,11 +85,11 @@ test('options.json records the resolved options that decide the bytes, the store
     const record = JSON.parse(readFileSync(join(out, 'options.json'), 'utf8')) as { options: LoaderOptions };
     const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
     assert.deepEqual(record, {
-      format: 'maskpack-export', formatVersion: 2, maskpackVersion: version, randomVersion: RANDOM_VERSION, dtype: 'int32',
+      format: 'maskpack-export', formatVersion: 3, maskpackVersion: version, randomVersion: RANDOM_VERSION, dtype: 'int32', width: 'epoch',
       store: { prefix: '', sha256: null, counts: { documents: store.numDocuments, sentences: store.numSentences, tokens: store.numTokens } },
       options: {
         format: 'segment-pair', seqLen: 48, template: 'roberta', seed: 7, epoch: 2, epochs: 2, batchSize: 5, batchBy: 'count',
-        pad: 'max', dropLast: false, rank: 0, worldSize: 1, maskProb: 0.2, maskReplaceProb: 0.8, randomReplaceProb: 0.1,
+        pad: 'multiple', padToMultipleOf: 8, dropLast: false, rank: 0, worldSize: 1, maskProb: 0.2, maskReplaceProb: 0.8, randomReplaceProb: 0.1,
         randomIdRange: [0, 50265], ignoreIndex: -100, selection: 'bernoulli', wholeWordMask: false, dupeFactor: 3,
       },
     });
@@ -102,6 +102,14 @@ test('options.json records the resolved options that decide the bytes, the store
     await exportBatches(store, out, { ...options, batchBy: 'tokens', tokenBudget: 200, countPadding: true, workers: 0 });
     const byTokens = JSON.parse(readFileSync(join(out, 'options.json'), 'utf8')).options;
     assert.deepEqual([byTokens.batchBy, byTokens.tokenBudget, byTokens.countPadding], ['tokens', 200, true]);
+    // sentence-pair: the default budget (which depends on the store) and the flat 'batch' layout.
+    await exportBatches(store, out, { format: 'sentence-pair', seqLen: 64, batchSize: 6, workers: 0 });
+    const pairs = JSON.parse(readFileSync(join(out, 'options.json'), 'utf8'));
+    assert.equal(pairs.width, 'batch');
+    assert.equal(pairs.options.tokenBudget, createSampler(store, { format: 'sentence-pair', seqLen: 64, batchSize: 6 }).options.tokenBudget);
+    const again: Batch[] = [];
+    for await (const b of createLoader(store, { ...pairs.options, epochs: 1, workers: 0 })) again.push(b);
+    assert.deepEqual(loadWithNumpy(join(out, 'epoch-0')).input_ids.values, concat(again.map((b) => b.inputIds)));
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
