@@ -66,7 +66,7 @@ function storeDefect(store: TokenStore, err: unknown): unknown {
 }
 
 export function resolveLoaderOptions(store: TokenStore, options: LoaderOptions): ResolvedLoaderOptions {
-  checkKnownKeys('options', options as unknown, [...MASK_KEYS, ...SAMPLER_KEYS, ...LOADER_KEYS]);
+  checkKnownKeys('options', options as unknown, [...new Set([...MASK_KEYS, ...SAMPLER_KEYS, ...LOADER_KEYS])]);
   const sampler: Record<string, unknown> = {};
   const mask: Record<string, unknown> = {};
   for (const key of SAMPLER_KEYS) if (options[key] !== undefined) sampler[key] = options[key];
