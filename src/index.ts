@@ -1,5 +1,7 @@
 export * from './rng.js';
 export * from './errors.js';
+export { isOptionError, type OptionError } from './validate.js';
+export { MASKPACK_VERSION } from './version.js';
 export type * from './batch.js';
 export type * from './store/types.js';
 export * from './mask/masker.js';
@@ -11,21 +13,23 @@ export {
   type SingleSampleIndex, type PairSampleIndex, type SampleIndexParams,
 } from './formats/index.js';
 export * from './sampler/index.js';
-export { buildRowPlan, type RowPlan } from './collate/plan.js';
+export { buildRowPlan, planBatch, planRows, type RowPlan, type PlanContext, type PlanLayout, type PlanRows, type PlanSource } from './collate/plan.js';
 export { collateReference, type Collated } from './collate/reference.js';
-export { encodeNpy, writeNpy, NpyWriter } from './export/npy.js';
+export { encodeNpy, writeNpy, NpyWriter, type NpyDtype } from './export/npy.js';
 export { Collator, collateMaskReference, storeMaskOptions, type CollatorMaskOptions } from './collate/collator.js';
 export { createLoader, Loader } from './loader/loader.js';
 export type { LoaderOptions, LoaderMaskOptions } from './loader/options.js';
-export { exportBatches, type ExportSummary } from './export/export.js';
-export * from './train/feeds.js';
-export * from './train/trainer.js';
-export * from './train/run.js';
-export * from './train/options.js';
-export * from './train/schedule.js';
-export * from './train/adamw.js';
-export * from './train/model.js';
-export * from './train/graphs.js';
+export { exportBatches, type ExportControl, type ExportedEpoch, type ExportSummary } from './export/export.js';
+export { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, type ExportRecord } from './export/record.js';
+export type { ExportOptions, ExportWidth } from './export/layout.js';
+export * from './train/runtime/feeds.js';
+export * from './train/runtime/trainer.js';
+export * from './train/runtime/run.js';
+export * from './train/runtime/options.js';
+export * from './train/model/schedule.js';
+export * from './train/model/adamw.js';
+export * from './train/model/config.js';
+export * from './train/model/training-graphs.js';
 export { DTYPE_CODES, dtypeForVocab, IDX_MAGIC, IDX_VERSION, storePaths, type StoreDtype } from './store/format.js';
 export { MANIFEST_FORMAT, MANIFEST_VERSION, type StoreManifest, type TokenizerIdentity, type WordStartInfo } from './store/manifest.js';
 export * from './store/writer.js';
@@ -45,4 +49,8 @@ export { INPUT_FORMATS, type InputFormat } from './ingest/documents.js';
 export { WHITESPACE_RULE } from './ingest/pipeline.js';
 export * from './corpus/sotu.js';
 export { sliceDocuments } from './store/slice.js';
-export { trainJob, type TrainJobOptions, type TrainJobSummary } from './train/job.js';
+export { documentOfToken, DocumentSentences, forEachSentenceChunk } from './store/layout.js';
+export { AUTO_MEMORY_BYTES, type StoreAccess, type StoreAccessOption } from './wasm/stores.js';
+export {
+  evaluationSeed, MAX_EVAL_BATCHES, resolveTrainJobOptions, trainJob, type ResolvedTrainJob, type TrainJobOptions, type TrainJobSummary,
+} from './train/runtime/job.js';

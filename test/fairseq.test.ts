@@ -13,9 +13,12 @@ function sentences(s: OpenedStore): number[][][] {
   const docs: number[][][] = [];
   for (let d = 0; d < s.numDocuments; d++) {
     const doc: number[][] = [];
-    for (let k = s.documentIndex[d]; k < s.documentIndex[d + 1]; k++) {
-      const ids = new Int32Array(s.sentenceLengths[k]);
-      s.readTokens(s.sentenceStarts[k], ids.length, ids);
+    const first = s.documentIndex[d];
+    let at = s.documentTokenStarts[d];
+    for (const length of s.readSentenceLengths(first, s.documentIndex[d + 1] - first)) {
+      const ids = new Int32Array(length);
+      s.readTokens(at, length, ids);
+      at += length;
       doc.push(Array.from(ids));
     }
     docs.push(doc);

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { defaultCorpusFiles, ingest, ingestDocuments, mergeStores, openStore, robertaGpt2Tokenizer, type OpenedStore } from 'maskpack';
+import { defaultCorpusFiles, DocumentSentences, ingest, ingestDocuments, mergeStores, openStore, robertaGpt2Tokenizer, type OpenedStore } from 'maskpack';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'maskpack-ingest-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -22,9 +22,10 @@ function decodeDocs(s: OpenedStore): string[][] {
   const docs: string[][] = [];
   for (let d = 0; d < s.numDocuments; d++) {
     const sents: string[] = [];
-    for (let k = s.documentIndex[d]; k < s.documentIndex[d + 1]; k++) {
-      const ids = new Int32Array(s.sentenceLengths[k]);
-      s.readTokens(s.sentenceStarts[k], ids.length, ids);
+    const sentences = new DocumentSentences(s).load(d);
+    for (let k = 0; k < sentences.count; k++) {
+      const ids = new Int32Array(sentences.lengths[k]);
+      s.readTokens(sentences.starts[k], ids.length, ids);
       sents.push(tok.decode(ids));
     }
     docs.push(sents);
@@ -192,6 +193,7 @@ test('merge concatenates stores and refuses incompatible ones', async () => {
   assert.ok(fs.readFileSync(`${merged}.idx`).equals(fs.readFileSync(`${both}.idx`)));
   const other = JSON.parse(fs.readFileSync(`${b}.json`, 'utf8'));
   other.specialTokens.mask = 5;
+  delete other.sha256.manifest; // a store written without the manifest digest, so the edit is not caught as corruption
   fs.writeFileSync(`${b}.json`, JSON.stringify(other));
   await assert.rejects(mergeStores([a, b], path.join(tmp, 'never')), { code: 'ERR_BAD_INPUT', message: /cannot be merged/ });
   assert.deepEqual(leftovers(path.join(tmp, 'never')), []);

@@ -34,7 +34,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MaskpackError } from '../errors.js';
 import { BUILTIN_TOKENIZER } from '../tokenizer/types.js';
-import { DTYPE_BYTES, DTYPE_CODES, IDX_MAGIC, IDX_VERSION, writeInt64s } from './format.js';
+import { DTYPE_BYTES, DTYPE_CODES, IDX_MAGIC, IDX_VERSION } from './format.js';
 import { writeError } from './io-error.js';
 import { openStore, type OpenedStore } from './reader.js';
 
@@ -101,16 +101,43 @@ class Output {
   }
 }
 
-/** The sequence sizes of the layout, in order (a generator: no array of N entries). */
+/** Every sentence length of the store, in order, read in chunks (no array of S entries). */
+function* lengthsOf(store: OpenedStore): Generator<number> {
+  const buf = new Int32Array(1 << 16);
+  for (let first = 0; first < store.numSentences; first += buf.length) {
+    const n = Math.min(buf.length, store.numSentences - first);
+    const lengths = store.readSentenceLengths(first, n, buf);
+    for (let i = 0; i < n; i++) yield lengths[i];
+  }
+}
+
+/** Each sentence's length and whether a document boundary precedes it (not before the first). */
+function* sentencesOf(store: OpenedStore): Generator<{ length: number; boundary: boolean }> {
+  let k = 0;
+  let d = 0;
+  for (const length of lengthsOf(store)) {
+    while (k === store.documentIndex[d + 1]) d++;
+    yield { length, boundary: d > 0 && k === store.documentIndex[d] };
+    k++;
+  }
+}
+
+/** The sequence sizes of the layout, in order. */
 function* sizes(store: OpenedStore, layout: FairseqLayout): Generator<number> {
-  if (layout === 'sentences') {
-    for (let k = 0; k < store.numSentences; k++) yield store.sentenceLengths[k];
-    return;
+  for (const { length, boundary } of sentencesOf(store)) {
+    if (layout === 'sentences') {
+      yield length;
+      continue;
+    }
+    if (boundary) yield 1;
+    yield length + 1;
   }
-  for (let d = 0; d < store.numDocuments; d++) {
-    if (d > 0) yield 1;
-    for (let k = store.documentIndex[d]; k < store.documentIndex[d + 1]; k++) yield store.sentenceLengths[k] + 1;
-  }
+}
+
+/** Little-endian int64 of a non-negative value below 2^53. */
+function putInt64(b: Buffer, offset: number, v: number): void {
+  b.writeUInt32LE(v % 4294967296, offset);
+  b.writeUInt32LE(Math.floor(v / 4294967296), offset + 4);
 }
 
 /** Why the store's ids cannot be numbered by a fairseq `Dictionary`, or undefined when they can. */
@@ -151,7 +178,7 @@ function writeIdx(out: Output, store: OpenedStore, layout: FairseqLayout, n: num
   let pointer = 0;
   k = 0;
   for (const size of sizes(store, layout)) {
-    writeInt64s(longs, 8 * k++, 1, () => pointer);
+    putInt64(longs, 8 * k++, pointer);
     pointer += size * width;
     if (k === block) { out.put(longs); k = 0; }
   }
@@ -184,41 +211,35 @@ export async function exportFairseq(prefix: string, out: string, options: Fairse
     const eos = store.specials.eos;
     const width = DTYPE_BYTES[store.dtype];
     const ids = new Int32Array(CHUNK_TOKENS);
-    const outIds = store.dtype === 'uint16' ? new Uint16Array(2 * CHUNK_TOKENS) : new Int32Array(2 * CHUNK_TOKENS);
+    const outIds = store.dtype === 'uint16' ? new Uint16Array(CHUNK_TOKENS) : new Int32Array(CHUNK_TOKENS);
     const outBytes = new Uint8Array(outIds.buffer);
-    // Sentences in runs of at most CHUNK_TOKENS tokens (a longer sentence alone, in pieces).
-    let docEnd = 0;
-    let d = -1;
-    for (let k = 0; k < store.numSentences;) {
-      if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
-      await new Promise(setImmediate);
-      let n = 0;
-      const prefixEos = layout === 'lines' && k === docEnd && k > 0 ? 1 : 0;
-      while (k === docEnd) docEnd = store.documentIndex[++d + 1];
-      let m = k;
-      let run = 0;
-      while (m < docEnd && (m === k || run + store.sentenceLengths[m] <= CHUNK_TOKENS)) run += store.sentenceLengths[m++];
-      if (prefixEos) outIds[n++] = eos;
-      if (run <= CHUNK_TOKENS) {
-        store.readTokens(store.sentenceStarts[k], run, ids);
-        let at = 0;
-        for (let s = k; s < m; s++) {
-          for (let j = 0; j < store.sentenceLengths[s]; j++) { const t = ids[at++]; outIds[n++] = t; counts[t]++; }
-          if (layout === 'lines') outIds[n++] = eos;
+    let n = 0;
+    const emit = (t: number): void => {
+      if (n === CHUNK_TOKENS) { bin!.put(outBytes.subarray(0, n * width)); n = 0; }
+      outIds[n++] = t;
+    };
+    // The flat token sequence, read front to back in chunks.
+    let read = 0;
+    let have = 0;
+    let at = 0;
+    for (const { length, boundary } of sentencesOf(store)) {
+      if (layout === 'lines' && boundary) emit(eos);
+      for (let j = 0; j < length; j++) {
+        if (at === have) {
+          if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+          await new Promise(setImmediate);
+          have = Math.min(CHUNK_TOKENS, store.numTokens - read);
+          store.readTokens(read, have, ids);
+          read += have;
+          at = 0;
         }
-        bin.put(outBytes.subarray(0, n * width));
-      } else {
-        bin.put(outBytes.subarray(0, n * width));
-        for (let done = 0; done < run; done += CHUNK_TOKENS) {
-          const c = Math.min(CHUNK_TOKENS, run - done);
-          store.readTokens(store.sentenceStarts[k] + done, c, ids);
-          for (let j = 0; j < c; j++) { outIds[j] = ids[j]; counts[ids[j]]++; }
-          bin.put(outBytes.subarray(0, c * width));
-        }
-        if (layout === 'lines') { outIds[0] = eos; bin.put(outBytes.subarray(0, width)); }
+        const t = ids[at++];
+        counts[t]++;
+        emit(t);
       }
-      k = m;
+      if (layout === 'lines') emit(eos);
     }
+    bin.put(outBytes.subarray(0, n * width));
     bin.close();
     const sequences = layout === 'lines' ? store.numSentences + Math.max(0, store.numDocuments - 1) : store.numSentences;
     idx = new Output(`${files.idx}.${tag}`);

@@ -1,6 +1,7 @@
 /** Choosing a tokenizer by name or file. */
 import { robertaGpt2Tokenizer } from './gpt2.js';
 import { loadHuggingFaceTokenizer } from './huggingface.js';
+import { describe, optionError } from '../validate.js';
 import { checkSpecialTokenChoice } from './specials.js';
 import { BUILTIN_TOKENIZER, SPECIAL_TEXT_MODES, type Tokenizer, type TokenizerOptions } from './types.js';
 
@@ -10,15 +11,15 @@ import { BUILTIN_TOKENIZER, SPECIAL_TEXT_MODES, type Tokenizer, type TokenizerOp
  */
 export function checkTokenizerOptions(spec: string, options: TokenizerOptions | undefined, name = 'options'): TokenizerOptions {
   if (options === undefined) return {};
-  if (options === null || typeof options !== 'object') throw new TypeError(`${name} must be an object, got ${JSON.stringify(options)}`);
+  if (options === null || typeof options !== 'object') throw new TypeError(`${name} must be an object, got ${describe(options)}`);
   const specialTokens = checkSpecialTokenChoice(`${name}.specialTokens`, options.specialTokens);
   const specialText = options.specialText ?? 'plain';
   if (!SPECIAL_TEXT_MODES.includes(specialText)) {
-    throw new RangeError(`${name}.specialText must be one of ${SPECIAL_TEXT_MODES.join(', ')}, got ${JSON.stringify(options.specialText)}`);
+    throw optionError(RangeError, [`${name}.specialText`], (n) => `${n} must be one of ${SPECIAL_TEXT_MODES.join(', ')}, got ${describe(options.specialText)}`);
   }
   if (spec === BUILTIN_TOKENIZER && (Object.keys(specialTokens).length || specialText !== 'plain')) {
     const which = Object.keys(specialTokens).length ? 'specialTokens' : 'specialText';
-    throw new RangeError(`${name}.${which} applies to a tokenizer.json; the built-in ${BUILTIN_TOKENIZER} tokenizer has fixed special ids and keeps special text plain`);
+    throw optionError(RangeError, [`${name}.${which}`], (n) => `${n} applies to a tokenizer.json; the built-in ${BUILTIN_TOKENIZER} tokenizer has fixed special ids and keeps special text plain`);
   }
   return { specialTokens, specialText };
 }

@@ -12,6 +12,7 @@
  */
 import { MaskpackError } from '../errors.js';
 import type { SpecialTokens } from '../store/types.js';
+import { describe, optionError } from '../validate.js';
 
 /** The roles of special tokens. */
 export const SPECIAL_ROLES = ['bos', 'eos', 'cls', 'sep', 'pad', 'unk', 'mask'] as const;
@@ -60,11 +61,13 @@ export function idRanges(ids: readonly number[], max = 12): string {
 /** Check the shape of a `specialTokens` option (`TypeError`/`RangeError` naming `name`). */
 export function checkSpecialTokenChoice(name: string, choice: unknown): SpecialTokenChoice {
   if (choice === undefined) return {};
-  if (choice === null || typeof choice !== 'object' || Array.isArray(choice)) throw new TypeError(`${name} must be an object, got ${JSON.stringify(choice)}`);
+  if (choice === null || typeof choice !== 'object' || Array.isArray(choice)) throw optionError(TypeError, [name], (n) => `${n} must be an object, got ${describe(choice)}`);
   for (const [role, value] of Object.entries(choice)) {
-    if (!(SPECIAL_ROLES as readonly string[]).includes(role)) throw new RangeError(`${name} has an unknown role ${JSON.stringify(role)}; roles are ${SPECIAL_ROLES.join(', ')}`);
+    if (!(SPECIAL_ROLES as readonly string[]).includes(role)) {
+      throw optionError(RangeError, [name], (n) => `${n} has an unknown role ${describe(role)}; roles are ${SPECIAL_ROLES.join(', ')}`);
+    }
     const ok = (typeof value === 'string' && value !== '') || (Number.isInteger(value) && (value as number) >= 0);
-    if (!ok) throw new TypeError(`${name}.${role} must be a non-empty token text or a non-negative integer id, got ${JSON.stringify(value)}`);
+    if (!ok) throw optionError(TypeError, [name], (n) => `${n} ${role} must be a non-empty token text or a non-negative integer id, got ${describe(value)}`);
   }
   return choice as SpecialTokenChoice;
 }

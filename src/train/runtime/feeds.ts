@@ -1,5 +1,6 @@
+/** Batches as ONNX Runtime feeds (`input_ids`, `attention_mask`, `labels`, ...), named as Hugging Face names model inputs. */
 import { Tensor } from 'onnxruntime-node';
-import type { Batch } from '../batch.js';
+import type { Batch } from '../../batch.js';
 
 /** Element type of the id tensors handed to ONNX Runtime. */
 export type FeedDType = 'int32' | 'int64';

@@ -1,6 +1,7 @@
-import type { Batch } from '../batch.js';
-import { MaskpackError } from '../errors.js';
-import type { ModelConfig } from './model.js';
+/** Checks that batches fit the model before ONNX Runtime sees them, and counts their tokens. */
+import type { Batch } from '../../batch.js';
+import { MaskpackError } from '../../errors.js';
+import type { ModelConfig } from '../model/config.js';
 
 /** Counts of a set of batches that passed {@link inspectBatches}. */
 export interface BatchInfo {

@@ -1,12 +1,13 @@
+/** The trainer: parameters and AdamW state in host buffers, updated by ONNX Runtime sessions of the training graphs. */
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import type { Batch } from '../batch.js';
-import { MaskpackError } from '../errors.js';
+import type { Batch } from '../../batch.js';
+import { MaskpackError } from '../../errors.js';
 import { inspectBatches } from './batch-check.js';
 import { toFeeds } from './feeds.js';
-import { buildTrainingGraphs, type TrainingGraphs } from './graphs.js';
-import { initParameters, parameterSpecs, type ParamSpec } from './model.js';
+import { buildTrainingGraphs, type TrainingGraphs } from '../model/training-graphs.js';
+import { initParameters, parameterSpecs, type ParamSpec } from '../model/config.js';
 import { resolveTrainerOptions, type ResolvedTrainerOptions, type TrainerOptions } from './options.js';
-import { learningRateAt } from './schedule.js';
+import { learningRateAt } from '../model/schedule.js';
 
 /** What one optimizer update did. */
 export interface StepResult {
