@@ -1,6 +1,7 @@
 /** `maskpack export-fairseq <prefix> --out <prefix>` */
 import { exportFairseq, FAIRSEQ_LAYOUTS, type FairseqLayout } from '../store/fairseq.js';
 import { onePrefix, parseCommand, UsageError, type Command } from './command.js';
+import { INTERRUPTED, listenForInterrupt } from './interrupt.js';
 
 const usage = `Usage: maskpack export-fairseq <prefix> --out <prefix> [options]
 
@@ -35,22 +36,18 @@ export const exportFairseqCommand: Command = {
     if (layout !== undefined && !FAIRSEQ_LAYOUTS.includes(layout as FairseqLayout)) {
       throw new UsageError(`--layout must be one of ${FAIRSEQ_LAYOUTS.join(', ')}, got ${JSON.stringify(layout)}`);
     }
-    const controller = new AbortController();
-    const onSignal = (): void => controller.abort(new Error('interrupted'));
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    const stop = listenForInterrupt();
     try {
-      const s = await exportFairseq(prefix, values.out, { layout: layout as FairseqLayout | undefined, dict: !values['no-dict'], signal: controller.signal });
+      const s = await exportFairseq(prefix, values.out, { layout: layout as FairseqLayout | undefined, dict: !values['no-dict'], signal: stop.signal });
       const dict = 'path' in s.dict ? `; ${s.dict.path}` : `; no dict.txt (${s.dict.skipped})`;
       process.stdout.write(values.json ? `${JSON.stringify(s)}\n` : `${s.out}.bin, ${s.out}.idx: ${s.sequences} sequences, ${s.tokens} tokens (${s.layout}, ${s.dtype})${dict}\n`);
       return 0;
     } catch (err) {
-      if (!controller.signal.aborted) throw err;
+      if (!stop.interrupted) throw err;
       process.stderr.write(`maskpack export-fairseq: interrupted; nothing was written to ${values.out}\n`);
-      return 130;
+      return INTERRUPTED;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      stop.dispose();
     }
   },
 };
