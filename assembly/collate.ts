@@ -2,31 +2,35 @@
 // spans of the store's flat token sequence) into the output ids, write attention mask and
 // token type ids, pad, then mask the row's real tokens in place while it is still in cache.
 //
-// Plan encoding (src/collate/plan.ts): `items` holds 3 i32 per item, [kindAndType, a, b]:
-//   kind = kindAndType & 1:  0 literal token a;  1 span of b tokens from store element a (u32)
+// Plan encoding (src/wasm/abi.ts): `items` holds ITEM_WORDS i32 per item, [kindAndType, a, b]:
+//   kind = kindAndType & 1:  ITEM_LITERAL: token a;  ITEM_SPAN: b store elements from element a
+//                            of this memory (u32: byte address a * elemSize)
 //   type = kindAndType >>> 1 (token type id)
-// Row r owns items rowItemStart[r] .. rowItemStart[r + 1].
-import { streamKey } from './hash';
+// Row r owns items rowItemStart[r] .. rowItemStart[r + 1]. The host puts the store's tokens in
+// this memory (the whole store, or per batch just the spans the plan needs) and writes `a`.
 import { maskRowScalar } from './mask/common';
 import { maskRowSimd } from './mask/simd';
-import { P_EPOCH, P_IGNORE, P_SEED, P_WHOLE_WORD } from './params';
+import { P_IGNORE, P_WHOLE_WORD } from './params';
+
+export const ITEM_LITERAL: i32 = 0;
+export const ITEM_SPAN: i32 = 1;
+export const ITEM_WORDS: i32 = 3;
 
 /** Status: a row's items do not fit in `width` (the host checks first; the kernel never writes past). */
 export const ERR_ROW_OVERFLOW: i32 = -1;
 
 /**
- * Collates and masks `rows` rows of `width`. `tokens` points at the flat token sequence of
- * element size `elemSize` (2: uint16, 4: int32); spans must lie inside it (checked by the
- * host). Outputs are row-major i32 `[rows, width]`; `attention` or `types` 0 skips that output
- * (the host fills an attention mask from the row lengths itself; single formats have no types).
- * Returns 0, or ERR_ROW_OVERFLOW - r for row r.
+ * Collates and masks `rows` rows of `width`. Spans address store elements of size `elemSize`
+ * (2: uint16, 4: int32) anywhere in memory; they must lie inside what the host loaded (checked
+ * by the host). Row r is masked with the stream key `rowKeys[r]` (u32, see the README's
+ * "Randomness"). Outputs are row-major i32 `[rows, width]`; `attention` or `types` 0 skips that
+ * output (the host fills an attention mask from the row lengths itself; single formats have no
+ * types). Returns 0, or ERR_ROW_OVERFLOW - r for row r.
  */
 export function collate(
-  simd: bool, params: usize, pad: i32, tokens: usize, elemSize: i32, items: usize, rowItemStart: usize,
-  rows: i32, width: i32, sampleIds: usize, ids: usize, labels: usize, attention: usize, types: usize, scratch: usize,
+  simd: bool, params: usize, pad: i32, elemSize: i32, items: usize, rowItemStart: usize,
+  rows: i32, width: i32, rowKeys: usize, ids: usize, labels: usize, attention: usize, types: usize, scratch: usize,
 ): i32 {
-  const seed = load<u32>(params + P_SEED);
-  const epoch = load<u32>(params + P_EPOCH);
   const ignore = load<i32>(params + P_IGNORE);
   const vectorised = simd && load<i32>(params + P_WHOLE_WORD) == 0;
   const rowBytes = <usize>width << 2;
@@ -36,13 +40,13 @@ export function collate(
     const last = load<i32>(rowItemStart + (<usize>(r + 1) << 2));
     let pos = 0;
     for (let k = first; k < last; k++) {
-      const item = items + <usize>k * 12;
+      const item = items + <usize>k * (<usize>ITEM_WORDS << 2);
       const kind = load<i32>(item);
       const a = load<u32>(item, 4);
-      const n = (kind & 1) ? load<i32>(item, 8) : 1;
+      const n = (kind & ITEM_SPAN) ? load<i32>(item, 8) : 1;
       if (n < 0 || pos + n > width) return ERR_ROW_OVERFLOW - r;
       const at = off + (<usize>pos << 2);
-      if (kind & 1) gather(simd, ids + at, tokens + <usize>a * <usize>elemSize, elemSize, n);
+      if (kind & ITEM_SPAN) gather(simd, ids + at, <usize>a * <usize>elemSize, elemSize, n);
       else store<i32>(ids + at, <i32>a);
       if (types) fill(types + at, kind >>> 1, n);
       pos += n;
@@ -55,7 +59,7 @@ export function collate(
     if (types) fill(types + padAt, 0, width - pos);
     fill(ids + padAt, pad, width - pos);
     fill(labels + padAt, ignore, width - pos);
-    const key = streamKey(seed, epoch, load<u32>(sampleIds + (<usize>r << 2)));
+    const key = load<u32>(rowKeys + (<usize>r << 2));
     if (vectorised) maskRowSimd(params, ids + off, ids + off, labels + off, pos, key, scratch);
     else maskRowScalar(params, ids + off, ids + off, labels + off, pos, key, scratch);
   }

@@ -7,7 +7,15 @@ import { maskRowScalar } from './mask/common';
 import { maskRowSimd } from './mask/simd';
 import { P_EPOCH, P_SEED, P_WHOLE_WORD } from './params';
 
-export { findInvalid } from './validate';
+export { findInvalid, findInvalidU16 } from './validate';
+// The ABI's constants, exported as globals so that the host's copy (src/wasm/abi.ts) can be
+// checked against them (test/abi.test.ts).
+export {
+  P_SEED, P_EPOCH, P_TSEL, P_TMASK, P_TMR, P_MASK_ID, P_IGNORE, P_RAND_LO, P_N_ALLOWED, P_MODE, P_WHOLE_WORD,
+  P_N_SPECIAL, P_N_SKIP, P_FLAGS, P_N_RUNS, P_MASK_PROB, P_SPECIALS, P_SKIP, P_RUNS, PARAMS_SIZE, MAX_SPECIALS,
+  MODE_BERNOULLI, MODE_EXACT, FLAG_SPECIAL, FLAG_WORD_START,
+} from './params';
+export { ITEM_LITERAL, ITEM_SPAN, ITEM_WORDS, ERR_ROW_OVERFLOW } from './collate';
 
 /** First byte after the module's static data: host arenas start at or above it. */
 export function heapBase(): usize {
@@ -57,16 +65,16 @@ function maskRows(
  * and the arguments). Returns 0 or a negative status.
  */
 export function collateSimd(
-  params: usize, pad: i32, tokens: usize, elemSize: i32, items: usize, rowItemStart: usize, rows: i32, width: i32,
-  sampleIds: usize, ids: usize, labels: usize, attention: usize, types: usize, scratch: usize,
+  params: usize, pad: i32, elemSize: i32, items: usize, rowItemStart: usize, rows: i32, width: i32,
+  rowKeys: usize, ids: usize, labels: usize, attention: usize, types: usize, scratch: usize,
 ): i32 {
-  return collate(true, params, pad, tokens, elemSize, items, rowItemStart, rows, width, sampleIds, ids, labels, attention, types, scratch);
+  return collate(true, params, pad, elemSize, items, rowItemStart, rows, width, rowKeys, ids, labels, attention, types, scratch);
 }
 
 /** The scalar twin of {@link collateSimd}: same signature, bit-identical results. */
 export function collateScalar(
-  params: usize, pad: i32, tokens: usize, elemSize: i32, items: usize, rowItemStart: usize, rows: i32, width: i32,
-  sampleIds: usize, ids: usize, labels: usize, attention: usize, types: usize, scratch: usize,
+  params: usize, pad: i32, elemSize: i32, items: usize, rowItemStart: usize, rows: i32, width: i32,
+  rowKeys: usize, ids: usize, labels: usize, attention: usize, types: usize, scratch: usize,
 ): i32 {
-  return collate(false, params, pad, tokens, elemSize, items, rowItemStart, rows, width, sampleIds, ids, labels, attention, types, scratch);
+  return collate(false, params, pad, elemSize, items, rowItemStart, rows, width, rowKeys, ids, labels, attention, types, scratch);
 }

@@ -1,5 +1,5 @@
 // The masking parameter block the host writes before calling a kernel. Byte offsets from the
-// block's start; src/mask/params.ts writes the same layout.
+// block's start; the host's copy is src/wasm/abi.ts (checked against these by test/abi.test.ts).
 //
 //   0 seed u32        4 epoch u32 (effective)   8 tSel u32      12 tMask u32     16 tMr u32
 //  20 maskId i32     24 ignoreIndex i32        28 randLo i32   32 nAllowed u32  36 mode (0 bernoulli, 1 exact)

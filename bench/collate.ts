@@ -10,6 +10,7 @@
  *   fresh, caller-owned ArrayBuffers (what the loader's workers do per batch).
  */
 import { Collator } from '../src/collate/collator.js';
+import { planBatch } from '../src/collate/plan.js';
 import { createSampler } from '../src/sampler/index.js';
 import { runSuite, syntheticStore, type BenchOptions, type Metrics } from './util.js';
 
@@ -23,8 +24,8 @@ export async function run(opts: BenchOptions): Promise<Metrics> {
   let j = 0;
   let k = 0;
   return runSuite('collate + mask, full-sentences 256 × 512', [
-    { name: 'collate.fullSentences', unitsPerOp: 256 * 512, unit: 'tok/s', fn: () => collator.kernel.execute('simd', sampler.plan(sampler.batch(0, i++ % batches))) },
-    { name: 'collate.fullSentences.scalar', unitsPerOp: 256 * 512, unit: 'tok/s', fn: () => scalar.kernel.execute('scalar', sampler.plan(sampler.batch(0, j++ % batches))) },
-    { name: 'collate.fullSentences.api', unitsPerOp: 256 * 512, unit: 'tok/s', fn: () => collator.collate(sampler.plan(sampler.batch(0, k++ % batches))) },
+    { name: 'collate.fullSentences', unitsPerOp: 256 * 512, unit: 'tok/s', fn: () => collator.kernel.execute('simd', planBatch(sampler, sampler.batch(0, i++ % batches)), 0) },
+    { name: 'collate.fullSentences.scalar', unitsPerOp: 256 * 512, unit: 'tok/s', fn: () => scalar.kernel.execute('scalar', planBatch(sampler, sampler.batch(0, j++ % batches)), 0) },
+    { name: 'collate.fullSentences.api', unitsPerOp: 256 * 512, unit: 'tok/s', fn: () => collator.collate(planBatch(sampler, sampler.batch(0, k++ % batches))) },
   ], opts);
 }

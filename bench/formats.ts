@@ -17,28 +17,32 @@ function syntheticLayout(numSentences: number): StoreLayout {
     return 1 + Math.floor((x / 2 ** 32) * n);
   };
   const sentenceLengths = new Int32Array(numSentences);
-  const sentenceStarts = new Float64Array(numSentences + 1);
   const docs: number[] = [0];
+  const docStarts: number[] = [0];
   let t = 0;
   let left = next(20);
   for (let s = 0; s < numSentences; s++) {
     if (left-- === 0) {
       docs.push(s);
+      docStarts.push(t);
       left = next(20) - 1;
     }
-    sentenceStarts[s] = t;
     sentenceLengths[s] = next(60);
     t += sentenceLengths[s];
   }
-  sentenceStarts[numSentences] = t;
   docs.push(numSentences);
+  docStarts.push(t);
   return {
     numDocuments: docs.length - 1,
     numSentences,
     numTokens: t,
-    sentenceLengths,
-    sentenceStarts,
     documentIndex: Int32Array.from(docs),
+    documentTokenStarts: Float64Array.from(docStarts),
+    readSentenceLengths(first, count, out) {
+      const target = out ? out.subarray(0, count) : new Int32Array(count);
+      target.set(sentenceLengths.subarray(first, first + count));
+      return target;
+    },
   };
 }
 

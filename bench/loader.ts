@@ -7,16 +7,25 @@
  *   instead of allocated;
  * - `loader.workers1.fresh`, `loader.workers2.fresh`: a consumer that drops every batch, so every
  *   batch is new memory (page faults in the workers, garbage collection on the main thread);
- * - `loader.workers2.batch32`, `loader.workers2.batch1024`: the scaling with batch size (recycling).
+ * - `loader.workers2.batch32`, `loader.workers2.batch1024`: the scaling with batch size (recycling);
+ * - `loader.sotu.workers2`, `loader.stream.workers2`: 2 workers over the SOTU store (a file store)
+ *   loaded into kernel memory, and streamed (each batch's spans read from `.bin`);
+ * - `loader.mix.workers2`: 2 workers over a mixture of three synthetic stores (weights 0.5, 0.3, 0.2).
  *
  * Pool start-up and a warm-up run are outside the timed part; each figure is the median of runs.
  */
+import { ingestDefaultCorpus } from '../src/corpus/sotu.js';
 import { createLoader } from '../src/loader/loader.js';
+import type { MixtureSource } from '../src/sampler/mixture.js';
+import { openStore } from '../src/store/reader.js';
 import type { TokenStore } from '../src/store/types.js';
+import type { StoreAccess } from '../src/wasm/stores.js';
 import { medianSeconds, syntheticStore, type BenchOptions, type Metrics } from './util.js';
 
-async function tokensPerSecond(store: TokenStore, workers: number, batchSize: number, batches: number, runs: number, recycle: boolean): Promise<number> {
-  const loader = createLoader(store, { format: 'full-sentences', seqLen: 512, batchSize, pad: 'max', workers, epochs: Infinity });
+async function tokensPerSecond(
+  store: TokenStore | MixtureSource[], workers: number, batchSize: number, batches: number, runs: number, recycle: boolean, storeAccess: StoreAccess = 'memory',
+): Promise<number> {
+  const loader = createLoader(store, { format: 'full-sentences', seqLen: 512, batchSize, pad: 'max', workers, epochs: Infinity, storeAccess });
   const take = async (): Promise<void> => {
     const { value } = await loader.next();
     if (recycle && value) loader.recycle(value);
@@ -37,8 +46,8 @@ export async function run(opts: BenchOptions): Promise<Metrics> {
   const runs = opts.quick ? 3 : 5;
   const n = opts.quick ? 48 : 100;
   const metrics: Metrics = {};
-  const measure = async (name: string, workers: number, rows: number, count: number, recycle: boolean) => {
-    metrics[name] = { value: await tokensPerSecond(store, workers, rows, count, runs, recycle), unit: 'tok/s' };
+  const measure = async (name: string, workers: number, rows: number, count: number, recycle: boolean, over: TokenStore | MixtureSource[] = store, access: StoreAccess = 'memory') => {
+    metrics[name] = { value: await tokensPerSecond(over, workers, rows, count, runs, recycle, access), unit: 'tok/s' };
     console.log(`${name}: ${(metrics[name].value / 1e6).toFixed(1)} M tok/s`);
   };
   await measure('loader.workers1', 1, 256, n, true);
@@ -47,5 +56,12 @@ export async function run(opts: BenchOptions): Promise<Metrics> {
   await measure('loader.workers2.fresh', 2, 256, n, false);
   await measure('loader.workers2.batch32', 2, 32, 8 * n, true);
   await measure('loader.workers2.batch1024', 2, 1024, Math.max(2, n >> 2), true);
+  const sotu = openStore(await ingestDefaultCorpus());
+  await measure('loader.sotu.workers2', 2, 256, n, true, sotu, 'memory');
+  await measure('loader.stream.workers2', 2, 256, n, true, sotu, 'stream');
+  sotu.close();
+  const third = opts.quick ? 1000 : 4000;
+  const mix = [syntheticStore(third), syntheticStore(third, 77), syntheticStore(third, 99)].map((s, i) => ({ store: s, weight: [0.5, 0.3, 0.2][i] }));
+  await measure('loader.mix.workers2', 2, 256, n, true, mix);
   return metrics;
 }

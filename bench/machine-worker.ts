@@ -5,19 +5,21 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
-import { CollateKernel, type OutputBuffers, type StoreRegion } from '../src/collate/kernel.js';
+import { CollateKernel, type OutputBuffers } from '../src/collate/kernel.js';
 import { buildRowPlan, type PlanLayout } from '../src/collate/plan.js';
 import type { SampleIndex } from '../src/formats/types.js';
 import { outputBuffers } from '../src/loader/protocol.js';
 import type { MaskParams } from '../src/mask/options.js';
 import type { SpecialTokens } from '../src/store/types.js';
 import { setKernelModule } from '../src/wasm/module.js';
+import { workerSources, type PlacedSource } from '../src/wasm/stores.js';
 
 /** The loader's worker state, set up once in the main thread and shared (see machine.ts). */
 export interface SharedCollate {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
-  region: StoreRegion;
+  sources: PlacedSource[];
+  elemSize: 2 | 4;
   layout: PlanLayout;
   index: SampleIndex;
   specials: SpecialTokens;
@@ -90,14 +92,14 @@ function prepare(work: MachineWork): () => void {
     case 'collate': {
       const c = work.shared;
       setKernelModule(c.module);
-      const kernel = new CollateKernel(c.params, c.specials.pad, c.region, c.memory);
+      const kernel = new CollateKernel({ params: c.params, pad: c.specials.pad, memory: c.memory, sources: workerSources(c.sources), elemSize: c.elemSize });
       const ring: (OutputBuffers | undefined)[] = new Array(work.ring).fill(undefined);
       let k = 0;
       const one = (b: number): void => {
         const { sampleIds, width } = c.batches[b % c.batches.length];
         const slot = k++ % ring.length;
         const plan = buildRowPlan(c.layout, c.specials, c.index, sampleIds, width);
-        ring[slot] = outputBuffers(kernel.run('simd', plan, c.params, ring[slot]));
+        ring[slot] = outputBuffers(kernel.run('simd', plan, 0, ring[slot]));
       };
       for (let i = 0; i < 30; i++) one(work.first + i); // warm-up: JIT and wasm tiers, buffers
       return () => {

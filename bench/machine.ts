@@ -19,9 +19,9 @@
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { storeMaskOptions } from '../src/collate/collator.js';
-import { storeInKernelMemory } from '../src/collate/kernel.js';
 import { defaultCorpusFiles } from '../src/index.js';
-import { sharedLayout, toShared } from '../src/loader/protocol.js';
+import { sharedLayout } from '../src/loader/protocol.js';
+import { placeStores } from '../src/wasm/stores.js';
 import { resolveMaskOptions } from '../src/mask/options.js';
 import { createSampler } from '../src/sampler/index.js';
 import { kernelModule } from '../src/wasm/module.js';
@@ -78,16 +78,16 @@ async function scaling(one: MachineWork, two: [MachineWork, MachineWork], share:
 /** The loader's worker state over `documents` synthetic documents, set up as `createLoader` does. */
 function sharedCollate(documents: number): SharedCollate {
   const store = syntheticStore(documents);
-  const { memory, region } = storeInKernelMemory(store);
+  const { memory, sources, elemSize } = placeStores([store], 'memory', store.vocabSize);
   const sampler = createSampler(store, { format: 'full-sentences', seqLen: 512, batchSize: 256, pad: 'max' });
   const batches = Array.from({ length: sampler.numBatches(0) }, (_, b) => {
     const { sampleIds, width } = sampler.batch(0, b);
     return { sampleIds, width };
   });
   return {
-    module: kernelModule(), memory, region, specials: store.specials, batches,
+    module: kernelModule(), memory, sources: [...sources], elemSize, specials: store.specials, batches,
     layout: sharedLayout(store),
-    index: toShared(sampler.index(0)),
+    index: sampler.index(0),
     params: resolveMaskOptions(storeMaskOptions(store)),
   };
 }

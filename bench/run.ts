@@ -18,6 +18,7 @@ const MODULES: [string, () => Promise<BenchModule>][] = [
   ['ingest', () => import('./ingest.js')],
   ['train', () => import('./train.js')],
   ['machine', () => import('./machine.js')],
+  ['scale', () => import('./scale.js')],
 ];
 
 /** Goal ratios: [name, numerator, denominator, goal]. */
@@ -27,6 +28,8 @@ const RATIOS: [string, string, string, number][] = [
   ['collate.fullSentences / mask.simd', 'collate.fullSentences', 'mask.simd', 0.5],
   ['loader.workers2 / loader.workers1', 'loader.workers2', 'loader.workers1', 1.7],
   ['loader.workers1 / collate.fullSentences', 'loader.workers1', 'collate.fullSentences', 0.7],
+  ['loader.stream.workers2 / loader.workers2', 'loader.stream.workers2', 'loader.workers2', 0.7],
+  ['loader.mix.workers2 / loader.workers2', 'loader.mix.workers2', 'loader.workers2', 0.9],
   ['ingest.workers1 / tokenizer.raw', 'ingest.workers1', 'tokenizer.raw', 0.5],
   ['ingest.workers2 / ingest.workers1', 'ingest.workers2', 'ingest.workers1', 1.6],
 ];

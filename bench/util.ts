@@ -73,8 +73,8 @@ export function syntheticRows(rows: number, len: number, seed = 1): Int32Array {
  * An in-memory store of `numDocuments` synthetic documents (RoBERTa ids 4..50259, sentences of
  * 1–60 tokens, documents of 1–20 sentences) from a fixed LCG.
  */
-export function syntheticStore(numDocuments: number): TokenStore {
-  let x = 2024;
+export function syntheticStore(numDocuments: number, seed = 2024): TokenStore {
+  let x = seed;
   const next = (n: number): number => {
     x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
     return Math.floor((x / 2 ** 32) * n);

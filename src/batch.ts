@@ -19,6 +19,8 @@ export interface Batch {
   readonly nextSentenceLabel?: Int32Array;
   /** `[B, L]`: rows and positions. */
   readonly shape: readonly [number, number];
-  /** The sample id of each row, `[B]`; masking and pairing are pure functions of it. */
+  /** The sample id of each row (within its source), `[B]`; masking and pairing are pure functions of it. */
   readonly sampleIds: Uint32Array;
+  /** Mixtures of stores: the index of each row's source (in the order the sources were given), `[B]`. */
+  readonly sourceIds?: Int32Array;
 }

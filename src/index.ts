@@ -1,5 +1,7 @@
 export * from './rng.js';
 export * from './errors.js';
+export { isOptionError, type OptionError } from './validate.js';
+export { MASKPACK_VERSION } from './version.js';
 export type * from './batch.js';
 export type * from './store/types.js';
 export * from './mask/masker.js';
@@ -11,13 +13,15 @@ export {
   type SingleSampleIndex, type PairSampleIndex, type SampleIndexParams,
 } from './formats/index.js';
 export * from './sampler/index.js';
-export { buildRowPlan, type RowPlan } from './collate/plan.js';
+export { buildRowPlan, planBatch, planRows, type RowPlan, type PlanContext, type PlanLayout, type PlanRows, type PlanSource } from './collate/plan.js';
 export { collateReference, type Collated } from './collate/reference.js';
-export { encodeNpy, writeNpy, NpyWriter } from './export/npy.js';
+export { encodeNpy, writeNpy, NpyWriter, type NpyDtype } from './export/npy.js';
 export { Collator, collateMaskReference, storeMaskOptions, type CollatorMaskOptions } from './collate/collator.js';
 export { createLoader, Loader } from './loader/loader.js';
 export type { LoaderOptions, LoaderMaskOptions } from './loader/options.js';
-export { exportBatches, type ExportSummary } from './export/export.js';
+export { exportBatches, type ExportControl, type ExportedEpoch, type ExportSummary } from './export/export.js';
+export { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, type ExportRecord } from './export/record.js';
+export type { ExportOptions, ExportWidth } from './export/layout.js';
 export * from './train/runtime/trainer.js';
 export * from './train/runtime/run.js';
 export * from './train/runtime/options.js';
@@ -31,15 +35,21 @@ export * from './store/writer.js';
 export * from './store/reader.js';
 export * from './store/load.js';
 export * from './store/merge.js';
+export * from './store/fairseq.js';
 export * from './store/stats.js';
 export * from './tokenizer/types.js';
 export * from './tokenizer/gpt2.js';
 export * from './tokenizer/huggingface.js';
 export * from './tokenizer/load.js';
+export { SPECIAL_ROLES, type SpecialRole, type SpecialTokenChoice } from './tokenizer/specials.js';
 export * from './ingest/split.js';
 export * from './ingest/ingest.js';
 export { INPUT_FORMATS, type InputFormat } from './ingest/documents.js';
 export { WHITESPACE_RULE } from './ingest/pipeline.js';
 export * from './corpus/sotu.js';
 export { sliceDocuments } from './store/slice.js';
-export { trainJob, type TrainJobOptions, type TrainJobSummary } from './train/runtime/job.js';
+export { documentOfToken, DocumentSentences, forEachSentenceChunk } from './store/layout.js';
+export { AUTO_MEMORY_BYTES, type StoreAccess, type StoreAccessOption } from './wasm/stores.js';
+export {
+  evaluationSeed, MAX_EVAL_BATCHES, resolveTrainJobOptions, trainJob, type ResolvedTrainJob, type TrainJobOptions, type TrainJobSummary,
+} from './train/runtime/job.js';

@@ -7,6 +7,13 @@
  * All arithmetic is on unsigned 32-bit integers, wrapping modulo 2^32.
  */
 
+/**
+ * The version of the random function: it changes whenever any random decision for the same
+ * (seed, epoch, options) would change, so outputs that record it (an export's `options.json`)
+ * say which function made them.
+ */
+export const RANDOM_VERSION = 1;
+
 /** Domain constants: each decision hashes its input with its own constant. */
 export const HASH = {
   seed: 0x6a09e667,
@@ -14,6 +21,7 @@ export const HASH = {
   decision: 0x85ebca6b,
   random: 0xc2b2ae35,
   rounding: 0x27d4eb2f,
+  source: 0x165667b1,
 } as const;
 
 /**
@@ -38,6 +46,16 @@ export function streamKey(seed: number, epoch: number, id: number): number {
   const k = mix32((seed + HASH.seed) >>> 0);
   const e = mix32((k ^ epoch) >>> 0);
   return mix32((e + id) >>> 0);
+}
+
+/**
+ * The seed of source `s` of a mixture of stores: `seed` itself for source 0 (so a single store is
+ * unchanged), else `mix32(seed ^ mix32(s + 0x165667b1))`. Every decision about a source's rows
+ * (its epoch order, its pairs, its masks) uses its own seed, so two stores' rows are independent
+ * even where their sample ids coincide.
+ */
+export function sourceSeed(seed: number, s: number): number {
+  return s === 0 ? seed >>> 0 : mix32((seed ^ mix32((s + HASH.source) >>> 0)) >>> 0);
 }
 
 /** The hash of position `i` in stream `key`: `mix32(key + i * 0x9e3779b9)`. */

@@ -4,12 +4,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import {
-  Collator, collateMaskReference, createMemoryStore, createSampler, FORMAT_NAMES, MaskpackError, robertaSpecials,
+  Collator, collateMaskReference, createMemoryStore, createSampler, FORMAT_NAMES, MaskpackError, planBatch, robertaSpecials,
   type Batch, type RowPlan, type TokenStore,
 } from 'maskpack';
 import { fillAttention, type OutputBuffers } from '../src/collate/kernel.js';
 import { outputBuffers } from '../src/loader/protocol.js';
-import { epochParams } from '../src/mask/options.js';
 import { bertSpecials, documentsArb, pairDocumentsArb, syntheticDocuments, type Documents } from './helpers.js';
 
 const roberta = (documents: Documents): TokenStore => createMemoryStore({ documents, vocabSize: 50265, specials: robertaSpecials });
@@ -32,7 +31,7 @@ function checkEpoch(store: TokenStore, format: (typeof FORMAT_NAMES)[number], te
   let batches = 0;
   for (let i = 0; i < sampler.numBatches(epoch); i++) {
     const b = sampler.next();
-    const plan = sampler.plan(b);
+    const plan = planBatch(sampler, b);
     const want = collateMaskReference(store, plan, { seed: 9, ...mask }, { epoch: b.epoch });
     assertSameBatch(simd.collate(plan, { epoch: b.epoch }), want, `${format}/${template} simd batch ${i}`);
     assertSameBatch(scalar.collate(plan, { epoch: b.epoch }), want, `${format}/${template} scalar batch ${i}`);
@@ -66,7 +65,7 @@ test('one collator switching between epochs masks each call with its own epoch',
   const store = roberta(syntheticDocuments(12, 21));
   const collator = new Collator(store, { seed: 5 });
   const sampler = createSampler(store, { seqLen: 64, batchSize: 6, seed: 5 });
-  const plan = sampler.plan(sampler.next());
+  const plan = planBatch(sampler, sampler.next());
   const epochs = [1, undefined, 1, 2, 2, undefined, 0, 3];
   const seen = new Set<string>();
   for (const epoch of epochs) {
@@ -78,20 +77,17 @@ test('one collator switching between epochs masks each call with its own epoch',
   assert.equal(seen.size, 4, 'epochs 0 (the default), 1, 2 and 3 mask differently');
 });
 
-test('the kernel host keeps one epoch\'s parameters loaded across calls, and switches when the epoch does', () => {
-  // What the loader's workers do: one parameters object per epoch (epochParams), passed batch
-  // after batch, into buffers given back; the kernel writes its parameter block only on a change.
+test('the kernel host masks every call at its own epoch (per-row keys), into buffers given back', () => {
+  // What the loader's workers do: batch after batch of changing epochs, into buffers given back.
   const store = roberta(syntheticDocuments(12, 23));
   const collator = new Collator(store, { seed: 3 });
   const sampler = createSampler(store, { seqLen: 64, batchSize: 6, seed: 3 });
-  const plans = [sampler.plan(sampler.next()), sampler.plan(sampler.next())];
-  const paramsOf = epochParams(collator.params);
+  const plans = [planBatch(sampler, sampler.next()), planBatch(sampler, sampler.next())];
   let into: OutputBuffers | undefined;
   let k = 0;
   for (const epoch of [1, 1, 2, 2, undefined, 1, 0, 0, 3, 3]) {
     const plan = plans[k++ % plans.length];
-    const params = epoch === undefined ? collator.params : paramsOf(epoch);
-    const got = collator.kernel.run('simd', plan, params, into);
+    const got = collator.kernel.run('simd', plan, epoch ?? collator.params.epoch, into);
     assertSameBatch(got, collateMaskReference(store, plan, { seed: 3 }, epoch === undefined ? {} : { epoch }), `call ${k}, epoch ${epoch}`);
     into = outputBuffers(got);
   }
@@ -102,7 +98,7 @@ test('batches are fresh, non-shared buffers; pair formats carry token types and 
   const collator = new Collator(store);
   for (const format of ['full-sentences', 'segment-pair'] as const) {
     const sampler = createSampler(store, { format, seqLen: 64, batchSize: 4 });
-    const batch = collator.collate(sampler.plan(sampler.next()));
+    const batch = collator.collate(planBatch(sampler, sampler.next()));
     const arrays = [batch.inputIds, batch.labels, batch.attentionMask, batch.sampleIds, batch.tokenTypeIds, batch.nextSentenceLabel];
     for (const a of arrays.filter((x) => x !== undefined)) {
       assert.ok(!(a!.buffer instanceof SharedArrayBuffer) && a!.byteOffset === 0 && a!.buffer.byteLength === a!.byteLength);
@@ -116,7 +112,7 @@ test('a plan the kernel could run past is refused before it runs', () => {
   const store = roberta(syntheticDocuments(4, 5));
   const collator = new Collator(store);
   const sampler = createSampler(store, { seqLen: 32, batchSize: 2 });
-  const good = sampler.plan(sampler.next());
+  const good = planBatch(sampler, sampler.next());
   const bad = (patch: (p: RowPlan) => void): RowPlan => {
     const p = { ...good, items: good.items.slice(), rowItemStart: good.rowItemStart.slice() };
     patch(p);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Collator, createLoader, createMemoryStore, createSampler, MaskpackError, robertaSpecials, type Batch, type LoaderOptions } from 'maskpack';
+import { Collator, createLoader, planBatch, createMemoryStore, createSampler, MaskpackError, robertaSpecials, type Batch, type LoaderOptions } from 'maskpack';
 import { syntheticDocuments } from './helpers.js';
 
 const store = createMemoryStore({ documents: syntheticDocuments(300, 11, 12, 40), vocabSize: 50265, specials: robertaSpecials });
@@ -41,7 +41,7 @@ test('batches are identical for 0, 1 and 2 workers, equal the single-threaded co
     const direct: Batch[] = [];
     for (let i = 0; i < sampler.numBatches(0) + sampler.numBatches(1); i++) {
       const b = sampler.next();
-      direct.push(collator.collate(sampler.plan(b), { epoch: b.epoch }));
+      direct.push(collator.collate(planBatch(sampler, b), { epoch: b.epoch }));
     }
     assertSame(inline, direct);
     assertSame(await collect({ format, workers: 1, epochs: 2 }), direct);
@@ -88,7 +88,26 @@ test('recycled batches give identical later batches, and their buffers are moved
     const reused = given.filter((b) => b.inputIds.buffer.byteLength === 0).length;
     assert.ok(reused >= given.length - loader.options.prefetch - 1, `workers ${workers}: ${reused} of ${given.length} recycled`);
     assertSame(got, fresh);
-    assert.throws(() => loader.recycle(got[0] && { ...got[0], inputIds: new Int32Array(new SharedArrayBuffer(8)) }), /attached, non-shared ArrayBuffers/);
+    assert.throws(() => loader.recycle(got[0] && { ...got[0], inputIds: new Int32Array(new SharedArrayBuffer(8)) }), /attached, non-shared ArrayBuffer/);
+  }
+});
+
+test('recycle() of a batch whose arrays share one ArrayBuffer throws TypeError and leaves the loader working', async () => {
+  for (const workers of [0, 1]) {
+    const fresh = await collect({ workers, epochs: 1 });
+    const loader = createLoader(store, { ...base, workers, epochs: 1 });
+    const got: Batch[] = [];
+    for await (const batch of loader) {
+      got.push(batch);
+      const n = batch.inputIds.length;
+      const one = new ArrayBuffer(3 * n * 4);
+      const shared = {
+        ...batch,
+        inputIds: new Int32Array(one, 0, n), attentionMask: new Int32Array(one, n * 4, n), labels: new Int32Array(one, 2 * n * 4, n),
+      };
+      assert.throws(() => loader.recycle(shared), { name: 'TypeError', message: /each have their own attached, non-shared ArrayBuffer/ });
+    }
+    assertSame(got, fresh);
   }
 });
 
@@ -118,8 +137,12 @@ test('a batch whose job cannot be prepared fails in its turn, and the calls afte
   const loader = createLoader(store, { ...base, workers: 1, epochs: 2 });
   const first = await loader.next();
   assert.equal(first.done, false);
-  // The epoch's sample index is put in shared memory when its first batch is submitted.
-  (loader as unknown as { sharedIndex(): never }).sharedIndex = () => { throw new RangeError('Array buffer allocation failed'); };
+  // The sample indexes a worker lacks are gathered when a batch is submitted (here: from epoch 1 on).
+  const original = (loader as unknown as { missingIndexes(s: unknown, b: { epoch: number }): unknown }).missingIndexes.bind(loader);
+  (loader as unknown as { missingIndexes(s: unknown, b: { epoch: number }): unknown }).missingIndexes = (s, b) => {
+    if (b.epoch === 1) throw new RangeError('Array buffer allocation failed');
+    return original(s, b);
+  };
   const results = await Promise.allSettled(Array.from({ length: 40 }, () => loader.next()));
   const failed = results.findIndex((r) => r.status === 'rejected');
   assert.ok(failed >= 0, 'a batch of epoch 1 fails');

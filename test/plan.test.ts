@@ -78,7 +78,10 @@ test('the memory store reads tokens and bytes of the flat sequence', () => {
   assert.equal(store.numTokens, 11);
   assert.equal(store.numSentences, 5);
   assert.deepEqual(Array.from(store.documentIndex), [0, 2, 2, 4, 5]);
-  assert.deepEqual(Array.from(store.sentenceStarts), [0, 3, 5, 6, 9, 11]);
+  assert.deepEqual(Array.from(store.documentTokenStarts), [0, 5, 5, 9, 11]);
+  assert.deepEqual(Array.from(store.readSentenceLengths(0, 5)), [3, 2, 1, 3, 2]);
+  assert.deepEqual(Array.from(store.readSentenceLengths(2, 2, new Int32Array(4))), [1, 3]);
+  assert.throws(() => store.readSentenceLengths(4, 2), RangeError);
   const out = new Int32Array(5);
   store.readTokens(4, 3, out, 1);
   assert.deepEqual(Array.from(out), [0, 14, 20, 21, 0]);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { collateReference, createSampler, epochPermutation, padWidth, type FormatName, type SamplerBatch, type SamplerOptions } from 'maskpack';
+import { collateReference, createSampler, planBatch, epochPermutation, padWidth, type FormatName, type SamplerBatch, type SamplerOptions } from 'maskpack';
 import { documentsArb, pairDocumentsArb, storeOf, syntheticDocuments } from './helpers.js';
 
 const FORMATS: FormatName[] = ['full-sentences', 'doc-sentences', 'segment-pair', 'sentence-pair'];
@@ -64,12 +64,13 @@ test('dropLast drops the final incomplete batch', () => {
   }
 });
 
-test('default token budget is batchSize × seqLen real tokens for doc-sentences and sentence-pair', () => {
+test('doc-sentences and sentence-pair batch by real tokens, by default about those of their counterpart\'s batchSize rows', () => {
   for (const format of ['doc-sentences', 'sentence-pair'] as const) {
     const s = createSampler(store, { format, seqLen: 128, batchSize: 10 });
     assert.equal(s.options.batchBy, 'tokens');
-    assert.equal(s.options.tokenBudget, 1280);
+    assert.ok(s.options.tokenBudget >= 128 && s.options.tokenBudget < 1280, `${format}: ${s.options.tokenBudget}`);
     assert.equal(s.options.countPadding, false);
+    assert.ok(createSampler(store, { format, seqLen: 128, batchSize: 1 }).options.tokenBudget >= 128, 'never below seqLen');
   }
 });
 
@@ -145,8 +146,8 @@ test('end to end: the collated rank batches concatenate to the global batch, byt
     const single = createSampler(store, options);
     const ranks = [0, 1, 2].map((rank) => createSampler(store, { ...options, rank, worldSize: 3 }));
     for (let b = 0; b < 8; b++) {
-      const global = collateReference(store, single.plan(single.next()));
-      const parts = ranks.map((s) => collateReference(store, s.plan(s.next())));
+      const global = collateReference(store, planBatch(single, single.next()));
+      const parts = ranks.map((s) => collateReference(store, planBatch(s, s.next())));
       for (const key of ['inputIds', 'attentionMask', 'tokenTypeIds'] as const) {
         assert.deepEqual(Array.from(parts.flatMap((p) => Array.from(p[key]))), Array.from(global[key]), `${format} batch ${b} ${key}`);
       }
@@ -158,7 +159,7 @@ test('end to end: one full-sentences epoch of plans covers every store token exa
   const sampler = createSampler(store, { seqLen: 96, batchSize: 8, seed: 4 });
   const covered = new Uint8Array(store.numTokens);
   for (let b = 0; b < sampler.numBatches(0); b++) {
-    const plan = sampler.plan(sampler.next());
+    const plan = planBatch(sampler, sampler.next());
     for (let i = 0; i < plan.items.length; i += 3) {
       if ((plan.items[i] & 1) === 0) continue;
       for (let t = plan.items[i + 1]; t < plan.items[i + 1] + plan.items[i + 2]; t++) covered[t]++;

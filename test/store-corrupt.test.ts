@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,7 +64,15 @@ const cases: Case[] = [
   { name: 'word starts', file: 'json', field: /: wordStarts\.bitset does not hold 100 bits/, edit: (f) => { f.json.wordStarts.bitset = 'AA=='; } },
   { name: 'sha256 format', file: 'json', field: /: sha256\.bin is "zz"/, edit: (f) => { f.json.sha256.bin = 'zz'; } },
   { name: 'bin checksum', file: 'bin', field: /\.bin: sha256 is [0-9a-f]{64}, but .*records/, checksums: true, edit: (f) => { f.bin.writeUInt16LE(11, 0); } },
-  { name: 'idx checksum', file: 'idx', field: /\.idx: sha256 is [0-9a-f]{64}, but .*records/, checksums: true, edit: (f) => { f.json.sha256.idx = '0'.repeat(64); } },
+  // A store written before manifests carried their own digest: the file checksum still catches it.
+  { name: 'idx checksum', file: 'idx', field: /\.idx: sha256 is [0-9a-f]{64}, but .*records/, checksums: true, edit: (f) => { f.json.sha256.idx = '0'.repeat(64); delete f.json.sha256.manifest; } },
+  { name: 'manifest digest: a special id changed', file: 'json', field: /: sha256\.manifest is "[0-9a-f]{64}", but the manifest's content hashes to [0-9a-f]{64}/, edit: (f) => { f.json.specialTokens.unk = 5; } },
+  { name: 'manifest digest: word starts changed', file: 'json', field: /: sha256\.manifest is/, edit: (f) => { f.json.wordStarts.bitset = Buffer.alloc(13, 0xff).toString('base64'); } },
+  { name: 'manifest digest itself', file: 'json', field: /: sha256\.manifest is "x"/, edit: (f) => { f.json.sha256.manifest = 'x'; } },
+  { name: 'vocabulary too large for any table', file: 'json', field: /: tokenizer\.vocabSize is 2147483647, larger than maskpack supports \(16777216\)/, edit: (f) => { f.json.tokenizer.vocabSize = 2 ** 31 - 1; } },
+  { name: 'too many special ids', file: 'json', field: /: specialTokens\.all holds 69 ids besides the mask id, more than maskpack supports \(63\)/, edit: (f) => { f.json.specialTokens.all = Array.from({ length: 70 }, (_, i) => i); } },
+  { name: 'deeply nested value', file: 'json', field: /: JSON is nested more than 32 levels deep/, edit: (f) => { f.json = `{"deep":${'['.repeat(100000)}${']'.repeat(100000)},${JSON.stringify(f.json).slice(1)}`; } },
+  { name: 'huge string value quoted short', file: 'json', field: /: format is "xxxxxxxx[x]{100,120}… \(10000002 characters\)/, edit: (f) => { f.json.format = 'x'.repeat(1e7); } },
 ];
 
 let n = 0;
@@ -94,4 +103,25 @@ test('a missing file is ERR_STORE_IO naming it', () => {
     for (const e of ['json', 'idx', 'bin']) if (e !== ext) fs.copyFileSync(`${good}.${e}`, `${prefix}.${e}`);
     assert.throws(() => openStore(prefix), (err: any) => err.code === 'ERR_STORE_IO' && err.message.startsWith(`${prefix}.${ext}: `));
   }
+});
+
+test('a store file that is not a regular file is refused at once, without blocking or reading without end', () => {
+  for (const ext of ['json', 'idx', 'bin']) {
+    for (const kind of ['fifo', 'device'] as const) {
+      const prefix = path.join(tmp, `special-${kind}-${ext}`);
+      for (const e of ['json', 'idx', 'bin']) if (e !== ext) fs.copyFileSync(`${good}.${e}`, `${prefix}.${e}`);
+      if (kind === 'fifo') assert.equal(spawnSync('mkfifo', [`${prefix}.${ext}`]).status, 0);
+      else fs.symlinkSync('/dev/zero', `${prefix}.${ext}`);
+      const t = Date.now();
+      assert.throws(() => openStore(prefix), (err: any) => err.code === 'ERR_STORE_IO' && err.message === `${prefix}.${ext}: is not a regular file (a FIFO, a device or a directory); a store's files must be regular files`);
+      assert.ok(Date.now() - t < 2000, `${kind} ${ext}: refused at once`);
+    }
+  }
+});
+
+test('a manifest larger than any real one is refused before it is read', () => {
+  const prefix = path.join(tmp, 'big-manifest');
+  for (const e of ['idx', 'bin']) fs.copyFileSync(`${good}.${e}`, `${prefix}.${e}`);
+  fs.writeFileSync(`${prefix}.json`, Buffer.alloc((64 << 20) + 1, 0x20));
+  assert.throws(() => openStore(prefix), { code: 'ERR_STORE_CORRUPT', message: new RegExp(`^${prefix}\\.json: file size is 67108865 bytes, more than a manifest can need`) });
 });

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createStoreWriter, loadAllTokens, openStore, type StoreWriterOptions } from 'maskpack';
+import { createStoreWriter, DocumentSentences, loadAllTokens, openStore, type StoreWriterOptions } from 'maskpack';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'maskpack-store-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -57,16 +57,18 @@ for (const vocabSize of [1000, 70000]) {
       assert.equal(s.numTokens, docs.flat(2).length);
       assert.equal(s.documentIndex[0], 0);
       assert.equal(s.documentIndex[s.numDocuments], s.numSentences);
-      assert.equal(s.sentenceStarts[s.numSentences], s.numTokens);
+      assert.equal(s.documentTokenStarts[s.numDocuments], s.numTokens);
       const all = loadAllTokens(s, { shared: true });
       assert.ok(all.buffer instanceof SharedArrayBuffer);
       assert.deepEqual(Array.from(all), docs.flat(2));
       let i = 0;
       for (let d = 0; d < docs.length; d++) {
-        for (let k = s.documentIndex[d]; k < s.documentIndex[d + 1]; k++, i++) {
-          const out = new Int32Array(s.sentenceLengths[k] + 2);
-          s.readTokens(s.sentenceStarts[k], s.sentenceLengths[k], out, 1);
-          assert.deepEqual(Array.from(out.subarray(1, -1)), docs[d][k - s.documentIndex[d]]);
+        const sentences = new DocumentSentences(s).load(d);
+        assert.equal(sentences.starts[0], s.documentTokenStarts[d]);
+        for (let k = 0; k < sentences.count; k++, i++) {
+          const out = new Int32Array(sentences.lengths[k] + 2);
+          s.readTokens(sentences.starts[k], sentences.lengths[k], out, 1);
+          assert.deepEqual(Array.from(out.subarray(1, -1)), docs[d][k]);
         }
       }
       assert.equal(s.wordStarts?.[3], 1);
@@ -164,9 +166,9 @@ test('index blocks spill to disk: 150 000 sentences in 75 000 documents round tr
   for (const d of [0, 1, 65535, 65536, 74999]) {
     assert.equal(s.documentIndex[d], 2 * d);
     const out = new Int32Array(3);
-    s.readTokens(s.sentenceStarts[2 * d], 3, out);
+    s.readTokens(s.documentTokenStarts[d], 3, out);
     assert.deepEqual(Array.from(out), [d % 1000, (d * 7) % 1000, 5]);
-    assert.equal(s.sentenceLengths[2 * d], d % 3 === 0 ? 0 : 1);
+    assert.equal(s.readSentenceLengths(2 * d, 1)[0], d % 3 === 0 ? 0 : 1);
   }
   s.close();
   assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.includes('.tmp')), []);

@@ -22,6 +22,8 @@ export interface RenderOptions {
   readonly ignoreIndex: number;
   /** ANSI colours instead of brackets. */
   readonly colour: boolean;
+  /** Mixtures: the store prefix of each source, shown in row headers. */
+  readonly sources?: readonly string[];
 }
 
 /** How a selected position was changed. */
@@ -92,8 +94,8 @@ export function realLength(batch: Batch, row: number): number {
 }
 
 /**
- * One row: a header (row, sample id, real length, selected positions, NSP label of pair
- * formats), then its text; pair rows print segment A and segment B (by token type) on their
+ * One row: a header (row, source of a mixture's row, sample id, real length, selected
+ * positions, NSP label of pair formats), then its text; pair rows print segment A and segment B (by token type) on their
  * own lines.
  */
 export function renderRow(batch: Batch, row: number, tokenizer: Decoder, o: RenderOptions): string {
@@ -102,6 +104,7 @@ export function renderRow(batch: Batch, row: number, tokenizer: Decoder, o: Rend
   let masked = 0;
   for (let p = 0; p < L; p++) if (batch.labels[row * L + p] !== o.ignoreIndex) masked++;
   const head = [`row ${row}`, `sample ${batch.sampleIds[row]}`, `${length} tokens`, `${masked} selected`];
+  if (batch.sourceIds) head.splice(1, 0, `source ${batch.sourceIds[row]}${o.sources ? ` (${o.sources[batch.sourceIds[row]]})` : ''}`);
   if (batch.nextSentenceLabel) {
     const nsp = batch.nextSentenceLabel[row];
     head.push(`next_sentence_label ${nsp} (${nsp === 0 ? 'B follows A' : 'B is random'})`);

@@ -6,11 +6,15 @@
 import type { Batch } from '../batch.js';
 import type { KernelTier } from '../mask/kernel.js';
 import { resolveMaskOptions, withEpoch, type MaskOptions, type MaskParams } from '../mask/options.js';
-import { maskWithReference } from '../mask/reference.js';
+import { maskRowsWithReference } from '../mask/reference.js';
+import { toSources, type MixtureSource } from '../sampler/index.js';
 import type { TokenStore } from '../store/types.js';
-import { checkPlan, CollateKernel, storeInKernelMemory } from './kernel.js';
+import { checkEnum } from '../validate.js';
+import { chooseAccess, localSources, placeStores, type StoreAccess, type StoreAccessOption } from '../wasm/stores.js';
+import { checkPlan, CollateKernel, rowKeys } from './kernel.js';
 import type { RowPlan } from './plan.js';
 import { collateReference } from './reference.js';
+import { optionError } from '../validate.js';
 
 /** Masking options of a collator; the vocabulary, `<mask>`, specials and word starts come from the store. */
 export type CollatorMaskOptions = Omit<MaskOptions, 'vocabSize' | 'maskId' | 'specialIds' | 'wordStarts'>;
@@ -18,7 +22,7 @@ export type CollatorMaskOptions = Omit<MaskOptions, 'vocabSize' | 'maskId' | 'sp
 /** The full masking options for `store`. */
 export function storeMaskOptions(store: TokenStore, options: CollatorMaskOptions = {}): MaskOptions {
   if (options.wholeWordMask && !store.wordStarts) {
-    throw new RangeError('options.wholeWordMask needs word-start information, and the store has none');
+    throw optionError(RangeError, ['options.wholeWordMask'], (n) => `${n} needs word-start information, and the store has none`);
   }
   return {
     ...options,
@@ -32,19 +36,24 @@ export function storeMaskOptions(store: TokenStore, options: CollatorMaskOptions
 export class Collator {
   readonly params: Readonly<MaskParams>;
   readonly tier: KernelTier;
+  /** Where the kernel reads the tokens: the stores loaded whole, or each plan's spans read from them. */
+  readonly storeAccess: StoreAccess;
   /** @internal the kernel host (benchmarks time its pass alone). */
   readonly kernel: CollateKernel;
 
   /**
-   * Loads `store`'s tokens into a kernel memory (the store must fit in 4 GiB).
+   * A collator over `store`, or over the stores of a mixture (plans then name each row's source).
    * @param init.tier `simd` (default) or `scalar`.
+   * @param init.storeAccess `auto` (default: load stores of at most 2 GiB into kernel memory),
+   *   `memory`, or `stream` (read each plan's spans from the stores).
    */
-  constructor(store: TokenStore, options: CollatorMaskOptions = {}, init: { tier?: KernelTier } = {}) {
-    this.params = resolveMaskOptions(storeMaskOptions(store, options));
-    this.tier = init.tier ?? 'simd';
-    if (this.tier !== 'simd' && this.tier !== 'scalar') throw new RangeError(`init.tier must be simd or scalar, got ${String(this.tier)}`);
-    const { memory, region } = storeInKernelMemory(store);
-    this.kernel = new CollateKernel(this.params, store.specials.pad, region, memory);
+  constructor(store: TokenStore | readonly MixtureSource[], options: CollatorMaskOptions = {}, init: { tier?: KernelTier; storeAccess?: StoreAccessOption } = {}) {
+    const stores = toSources(store).map((s) => s.store);
+    this.params = resolveMaskOptions(storeMaskOptions(stores[0], options));
+    this.tier = checkEnum('init.tier', init.tier ?? 'simd', ['simd', 'scalar'] as const);
+    this.storeAccess = chooseAccess(checkEnum('init.storeAccess', init.storeAccess ?? 'auto', ['auto', 'memory', 'stream'] as const), stores, 0);
+    const placed = placeStores(stores, this.storeAccess, stores[0].vocabSize);
+    this.kernel = new CollateKernel({ params: this.params, pad: stores[0].specials.pad, memory: placed.memory, sources: localSources(placed.sources, stores), elemSize: placed.elemSize });
   }
 
   /**
@@ -52,8 +61,9 @@ export class Collator {
    * buffers are fresh and owned by the caller.
    */
   collate(plan: RowPlan, call: { epoch?: number } = {}): Batch {
-    const params = call.epoch === undefined ? this.params : withEpoch(this.params, call.epoch, 'call.epoch');
-    return this.kernel.run(this.tier, plan, params);
+    // The effective epoch (mod dupeFactor): the kernel host's reduction of it again is a no-op.
+    const epoch = call.epoch === undefined ? this.params.epoch : withEpoch(this.params, call.epoch, 'call.epoch').epoch;
+    return this.kernel.run(this.tier, plan, epoch);
   }
 }
 
@@ -61,17 +71,23 @@ export class Collator {
  * The TypeScript reference of {@link Collator.collate}: `collateReference` then
  * `maskReference` over the padded rows. Bit-identical to the kernels; the tests' oracle.
  */
-export function collateMaskReference(store: TokenStore, plan: RowPlan, options: CollatorMaskOptions = {}, call: { epoch?: number } = {}): Batch {
-  let params = resolveMaskOptions(storeMaskOptions(store, options));
+export function collateMaskReference(
+  store: TokenStore | readonly MixtureSource[], plan: RowPlan, options: CollatorMaskOptions = {}, call: { epoch?: number } = {},
+): Batch {
+  const stores = toSources(store).map((s) => s.store);
+  let params = resolveMaskOptions(storeMaskOptions(stores[0], options));
   if (call.epoch !== undefined) params = withEpoch(params, call.epoch, 'call.epoch');
-  checkPlan(plan, store.numTokens, store.vocabSize);
-  const c = collateReference(store, plan);
-  const { inputIds, labels } = maskWithReference(params, c.inputIds, plan.sampleIds, plan.width);
+  checkPlan(plan, stores.map((s) => s.numTokens), stores[0].vocabSize);
+  const c = collateReference(stores, plan);
+  const keys = new Uint32Array(plan.rows);
+  rowKeys(params, plan, params.epoch, keys);
+  const { inputIds, labels } = maskRowsWithReference(params, c.inputIds, keys, plan.width);
   const pair = plan.nextSentenceLabel !== undefined;
   return {
     inputIds, attentionMask: c.attentionMask, labels,
     ...(pair ? { tokenTypeIds: c.tokenTypeIds, nextSentenceLabel: plan.nextSentenceLabel!.slice() } : {}),
     shape: [plan.rows, plan.width] as const,
     sampleIds: plan.sampleIds.slice(),
+    ...(plan.sources ? { sourceIds: Int32Array.from(plan.sources) } : {}),
   };
 }

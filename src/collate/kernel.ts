@@ -1,17 +1,19 @@
 /**
- * The host side of the fused collate + mask kernel: the store's tokens and a plan in kernel
- * memory, one call per batch, the outputs copied out into fresh buffers. Internal; the
- * `Collator` and the loader's workers use it.
+ * The host side of the fused collate + mask kernel: one call per batch over a plan, the outputs
+ * copied out into fresh (or given-back) buffers. Where the tokens come from is the
+ * {@link TokenResolver}'s business (`src/wasm/tokens.ts`). Internal; the `Collator` and the
+ * loader's workers use it.
  *
- *   shared memory:  | store tokens (loaded once) | per kernel: params | flags | items | rowItemStart |
- *                   | sample ids | ids | labels | attention | types | scratch |
+ *   kernel memory:  | store regions or a window | per kernel: params | flags | items | rowItemStart |
+ *                   | row keys | ids | labels | attention | types | scratch |
  */
 import type { Batch } from '../batch.js';
 import { MaskpackError } from '../errors.js';
 import { MaskKernel, type KernelTier } from '../mask/kernel.js';
 import type { MaskParams } from '../mask/options.js';
-import type { TokenStore } from '../store/types.js';
-import { Arena, createKernelMemory } from '../wasm/arena.js';
+import { sourceSeed, streamKey } from '../rng.js';
+import { ERR_ROW_OVERFLOW, ITEM_SPAN, ITEM_WORDS } from '../wasm/abi.js';
+import { IdCheck, TokenResolver, type SourceTokens } from '../wasm/tokens.js';
 import type { RowPlan } from './plan.js';
 
 /** The `[B, L]` buffers of a batch a consumer handed back for reuse (see `Loader.recycle`). */
@@ -22,46 +24,17 @@ export interface OutputBuffers {
   tokenTypeIds?: ArrayBuffer;
 }
 
-/** Where a store's flat token sequence lives in a kernel memory. */
-export interface StoreRegion {
-  ptr: number;
-  /** Bytes per token: 2 (uint16) or 4 (int32). */
-  elemSize: 2 | 4;
-  numTokens: number;
-}
-
-/** Loads the whole `.bin` of `store` into `arena`'s memory, in chunks of positional reads. */
-export function loadStore(arena: Arena, store: TokenStore): StoreRegion {
-  const elemSize = store.dtype === 'uint16' ? 2 : 4;
-  const bytes = store.numTokens * elemSize;
-  const ptr = arena.claim(bytes + 16);
-  const CHUNK = 64 << 20;
-  for (let done = 0; done < bytes; done += CHUNK) {
-    store.readBytes(done, arena.u8(ptr + done, Math.min(CHUNK, bytes - done)));
-  }
-  return { ptr, elemSize, numTokens: store.numTokens };
-}
-
-/**
- * A new kernel memory (shareable with workers) holding `store`'s tokens, with 1 MiB to spare
- * for the kernels' own claims (it grows past that when they need more).
- */
-export function storeInKernelMemory(store: TokenStore): { memory: WebAssembly.Memory; region: StoreRegion } {
-  const memory = createKernelMemory(store.numTokens * (store.dtype === 'uint16' ? 2 : 4) + (1 << 20));
-  return { memory, region: loadStore(new Arena(memory), store) };
-}
-
 /** Where one batch's inputs and outputs live in kernel memory. */
 export interface Buffers {
   /** Output rows of `width` the buffers hold (a chunk of a batch, or a whole batch). */
   rows: number;
-  /** Rows of plan (row starts, sample ids) they hold. */
+  /** Rows of plan (row starts, keys) they hold. */
   planRows: number;
   width: number;
   items: number;
   itemCap: number;
   rowItemStart: number;
-  sampleIds: number;
+  rowKeys: number;
   ids: number;
   labels: number;
   attention: number;
@@ -94,34 +67,49 @@ export function fillAttention(attention: Int32Array, rowLengths: ArrayLike<numbe
   for (let r = 0, at = 0; at < n; r++, at += width) if (rowLengths[r] < width) attention.fill(0, at + rowLengths[r], at + width);
 }
 
+/** The masking key of every row of `plan` at `epoch` (rows of a mixture carry their source's epoch). */
+export function rowKeys(params: MaskParams, plan: RowPlan, epoch: number, out: Uint32Array): void {
+  const { seed, dupeFactor } = params;
+  for (let r = 0; r < plan.rows; r++) {
+    const e = plan.sourceEpochs ? plan.sourceEpochs[r] : epoch;
+    out[r] = streamKey(sourceSeed(seed, plan.sources ? plan.sources[r] : 0), dupeFactor === undefined ? e : e % dupeFactor, plan.sampleIds[r]);
+  }
+}
+
+/** What a collate kernel is made of. */
+export interface CollateKernelInit {
+  readonly params: MaskParams;
+  /** The padding id. */
+  readonly pad: number;
+  /** A kernel memory (shared, possibly with other threads and the store regions in it). */
+  readonly memory: WebAssembly.Memory;
+  /** How each source's tokens are reached; they share one element size. */
+  readonly sources: readonly SourceTokens[];
+  readonly elemSize: 2 | 4;
+}
+
 export class CollateKernel {
   private readonly mask: MaskKernel;
+  private readonly tokens: TokenResolver;
+  private readonly numTokens: number[];
+  private readonly pad: number;
+  readonly params: MaskParams;
   private buffers: Buffers | undefined;
-  /**
-   * The parameters in the kernel's parameter block: a call with other parameters (another
-   * epoch's) writes them there and they stay until a call brings others, so a worker that
-   * passes the same epoch's object batch after batch writes the block once per epoch. Compared
-   * by identity: parameter objects are never changed once made.
-   */
-  private loaded: MaskParams | undefined;
 
-  constructor(
-    readonly params: MaskParams,
-    private readonly pad: number,
-    private readonly region: StoreRegion,
-    memory: WebAssembly.Memory,
-  ) {
-    this.mask = new MaskKernel(params, memory);
-    this.loaded = params;
+  constructor(init: CollateKernelInit) {
+    this.params = init.params;
+    this.pad = init.pad;
+    this.mask = new MaskKernel(init.params, init.memory);
+    const ids = new IdCheck(this.mask.exports, this.mask.arena, init.params.vocabSize);
+    this.tokens = new TokenResolver(this.mask.arena, ids, init.sources, init.elemSize);
+    this.numTokens = init.sources.map((s) => (s.kind === 'memory' ? s.region.numTokens : s.numTokens));
   }
 
   /**
-   * Collates and masks one batch into fresh buffers (or into `into`, buffers a consumer gave
-   * back, where they are large enough) with `params` (another epoch's, say); they stay loaded in
-   * the kernel until a call passes another object, so pass one object per epoch (`epochParams`)
-   * and never change a parameters object once made.
+   * Collates and masks one batch at `epoch` into fresh buffers (or into `into`, buffers a
+   * consumer gave back, where they are large enough).
    */
-  run(tier: KernelTier, plan: RowPlan, params: MaskParams = this.params, into?: OutputBuffers): Batch {
+  run(tier: KernelTier, plan: RowPlan, epoch: number, into?: OutputBuffers): Batch {
     const { rows, width } = plan;
     const pair = plan.nextSentenceLabel !== undefined;
     const n = rows * width;
@@ -132,11 +120,12 @@ export class CollateKernel {
       ...(pair ? { tokenTypeIds: types!, nextSentenceLabel: plan.nextSentenceLabel!.slice() } : {}),
       shape: [rows, width] as const,
       sampleIds: plan.sampleIds.slice(),
+      ...(plan.sources ? { sourceIds: Int32Array.from(plan.sources) } : {}),
     });
     if (!fits(into?.inputIds) || !fits(into.attentionMask) || !fits(into.labels) || (pair && !fits(into.tokenTypeIds))) {
       // Fresh buffers: one pass, then `slice` (new memory that is not zeroed first, unlike
       // `new Int32Array(n)`, whose zeroing would touch every page twice).
-      const b = this.execute(tier, plan, params);
+      const b = this.execute(tier, plan, epoch);
       return batch(arena.i32(b.ids, n).slice(), arena.i32(b.attention, n).slice(), arena.i32(b.labels, n).slice(), pair ? arena.i32(b.types, n).slice() : undefined);
     }
     // Given-back buffers: rows go through the kernel a chunk at a time and are copied out while
@@ -147,7 +136,7 @@ export class CollateKernel {
     // The attention mask is filled here from the row lengths (a memset into the batch), so the
     // kernel skips it, and the token types when the format has none.
     const chunk = Math.max(1, Math.floor(CHUNK_BYTES / (16 * width)));
-    this.pass(tier, plan, params, chunk, (b, r0, r1) => {
+    this.pass(tier, plan, epoch, chunk, (b, r0, r1) => {
       const m = (r1 - r0) * width;
       out.inputIds.set(arena.i32(b.ids, m), r0 * width);
       out.labels.set(arena.i32(b.labels, m), r0 * width);
@@ -158,41 +147,36 @@ export class CollateKernel {
   }
 
   /**
-   * The kernel pass alone: checks the plan, copies it in, and collates and masks the batch into
-   * this kernel's buffers in WebAssembly memory (where {@link run} copies it out from); token
-   * types only for pair formats (single formats have none).
+   * The kernel pass alone: checks the plan, resolves its spans, and collates and masks the batch
+   * into this kernel's buffers in WebAssembly memory (where {@link run} copies it out from);
+   * token types only for pair formats (single formats have none).
    */
-  execute(tier: KernelTier, plan: RowPlan, params: MaskParams = this.params): Buffers {
-    return this.pass(tier, plan, params, plan.rows, undefined, { attention: true, types: plan.nextSentenceLabel !== undefined });
+  execute(tier: KernelTier, plan: RowPlan, epoch: number): Buffers {
+    return this.pass(tier, plan, epoch, plan.rows, undefined, { attention: true, types: plan.nextSentenceLabel !== undefined });
   }
 
   /**
-   * Checks the plan, copies it in, and runs the kernel over rows `[r0, r0 + chunk)`, …; each
-   * chunk's outputs start at the buffers' beginning, and `done` sees them before the next chunk.
-   * `outputs` can skip writing the attention mask or the token types.
+   * Checks the plan, resolves it into kernel items, and runs the kernel over rows
+   * `[r0, r0 + chunk)`, …; each chunk's outputs start at the buffers' beginning, and `done` sees
+   * them before the next chunk. `outputs` can skip writing the attention mask or the token types.
    */
   private pass(
-    tier: KernelTier, plan: RowPlan, params: MaskParams, chunk: number, done?: (b: Buffers, r0: number, r1: number) => void,
+    tier: KernelTier, plan: RowPlan, epoch: number, chunk: number, done?: (b: Buffers, r0: number, r1: number) => void,
     outputs = { attention: true, types: true },
   ): Buffers {
-    checkPlan(plan, this.region.numTokens, this.params.vocabSize);
+    checkPlan(plan, this.numTokens, this.params.vocabSize);
     const { rows, width } = plan;
-    const b = this.reserve(Math.min(rows, chunk), width, rows, plan.items.length / 3);
+    const b = this.reserve(Math.min(rows, chunk), width, rows, plan.items.length / ITEM_WORDS);
     const arena = this.mask.arena;
-    arena.i32(b.items, plan.items.length).set(plan.items);
+    this.tokens.resolve(plan, b.items);
     arena.i32(b.rowItemStart, rows + 1).set(plan.rowItemStart);
-    arena.u32(b.sampleIds, rows).set(plan.sampleIds);
-    if (params !== this.loaded) {
-      this.loaded = undefined; // a write that failed half-way must not count as loaded
-      this.mask.setParams(params);
-      this.loaded = params;
-    }
+    rowKeys(this.params, plan, epoch, arena.u32(b.rowKeys, rows));
     const fn = tier === 'simd' ? this.mask.exports.collateSimd : this.mask.exports.collateScalar;
     for (let r0 = 0; r0 < rows; r0 += chunk) {
       const r1 = Math.min(rows, r0 + chunk);
-      const status = fn(this.mask.paramsPtr, this.pad, this.region.ptr, this.region.elemSize, b.items, b.rowItemStart + 4 * r0,
-        r1 - r0, width, b.sampleIds + 4 * r0, b.ids, b.labels, outputs.attention ? b.attention : 0, outputs.types ? b.types : 0, b.scratch);
-      if (status !== 0) throw new MaskpackError('ERR_KERNEL', `collate kernel: row ${r0 - 1 - status} does not fit in width ${width}`);
+      const status = fn(this.mask.paramsPtr, this.pad, this.tokens.elemSize, b.items, b.rowItemStart + 4 * r0,
+        r1 - r0, width, b.rowKeys + 4 * r0, b.ids, b.labels, outputs.attention ? b.attention : 0, outputs.types ? b.types : 0, b.scratch);
+      if (status !== 0) throw new MaskpackError('ERR_KERNEL', `collate kernel: row ${r0 + ERR_ROW_OVERFLOW - status} does not fit in width ${width}`);
       done?.(b, r0, r1);
     }
     return b;
@@ -211,9 +195,9 @@ export class CollateKernel {
     const n = capRows * capWidth;
     this.buffers = {
       rows: capRows, width: capWidth, planRows: planCap, itemCap,
-      items: arena.claim(12 * itemCap),
+      items: arena.claim(4 * ITEM_WORDS * itemCap),
       rowItemStart: arena.claim(4 * (planCap + 1)),
-      sampleIds: arena.claim(4 * planCap),
+      rowKeys: arena.claim(4 * planCap),
       ids: arena.claim(4 * n),
       labels: arena.claim(4 * n),
       attention: arena.claim(4 * n),
@@ -224,26 +208,36 @@ export class CollateKernel {
   }
 }
 
-/** Rejects a plan the kernel could run past: bad offsets, spans outside the store, rows wider than `width`. */
-export function checkPlan(plan: RowPlan, numTokens: number, vocabSize: number): void {
+/**
+ * Rejects a plan the kernel could run past: bad offsets, spans outside their store (`numTokens`
+ * per source), an unknown source, literals outside the vocabulary, rows wider than `width`.
+ */
+export function checkPlan(plan: RowPlan, numTokens: readonly number[], vocabSize: number): void {
   const { rows, width, rowItemStart, items, sampleIds } = plan;
   const fail = (what: string) => new MaskpackError('ERR_BAD_INPUT', `invalid row plan: ${what}`);
-  if (rowItemStart.length !== rows + 1 || sampleIds.length !== rows || items.length % 3 !== 0) {
+  if (rowItemStart.length !== rows + 1 || sampleIds.length !== rows || items.length % ITEM_WORDS !== 0) {
     throw fail(`rows ${rows} with ${rowItemStart.length} row starts, ${sampleIds.length} sample ids, ${items.length} item words`);
   }
-  if (rowItemStart[0] !== 0 || rowItemStart[rows] !== items.length / 3) throw fail('row starts do not cover the items');
+  if (plan.sources !== undefined && plan.sources.length !== rows) throw fail(`rows ${rows} with ${plan.sources.length} sources`);
+  if (plan.sourceEpochs !== undefined && plan.sourceEpochs.length !== rows) throw fail(`rows ${rows} with ${plan.sourceEpochs.length} source epochs`);
+  if (rowItemStart[0] !== 0 || rowItemStart[rows] !== items.length / ITEM_WORDS) throw fail('row starts do not cover the items');
   for (let r = 0; r < rows; r++) {
     let len = 0;
+    const s = plan.sources ? plan.sources[r] : 0;
+    if (s >= numTokens.length) throw fail(`row ${r} names source ${s}, but there are ${numTokens.length}`);
+    const tokens = numTokens[s];
     if (rowItemStart[r + 1] < rowItemStart[r]) throw fail(`row starts decrease at row ${r}`);
     for (let k = rowItemStart[r]; k < rowItemStart[r + 1]; k++) {
-      const kind = items[3 * k];
-      const a = items[3 * k + 1] >>> 0;
-      const n = items[3 * k + 2];
-      if (kind & 1) {
-        if (n < 0 || a + n > numTokens) throw fail(`row ${r} item ${k}: span [${a}, ${a + n}) outside the store's ${numTokens} tokens`);
+      const kind = items[ITEM_WORDS * k];
+      const a = items[ITEM_WORDS * k + 1];
+      const n = items[ITEM_WORDS * k + 2];
+      if (kind & ITEM_SPAN) {
+        if (!Number.isSafeInteger(a) || !Number.isInteger(n) || a < 0 || n < 0 || a + n > tokens) {
+          throw fail(`row ${r} item ${k}: span [${a}, ${a + n}) outside the store's ${tokens} tokens`);
+        }
         len += n;
       } else {
-        if (a >= vocabSize) throw fail(`row ${r} item ${k}: token ${a} outside the vocabulary`);
+        if (!Number.isInteger(a) || a < 0 || a >= vocabSize) throw fail(`row ${r} item ${k}: token ${a} outside the vocabulary`);
         len += 1;
       }
     }

@@ -16,16 +16,20 @@ export interface Collated {
 }
 
 /**
- * Gather every row of `plan` from `store` into fresh, caller-owned buffers.
+ * Gather every row of `plan` from `store` (or, for a mixture's plan, from its row's store of
+ * `stores`) into fresh, caller-owned buffers.
  * @throws MaskpackError `ERR_BAD_INPUT` when a row's items disagree with its length or width.
  */
-export function collateReference(store: TokenStore, plan: RowPlan): Collated {
+export function collateReference(store: TokenStore | readonly TokenStore[], plan: RowPlan): Collated {
+  const stores = Array.isArray(store) ? (store as readonly TokenStore[]) : [store as TokenStore];
   const { rows, width, items, rowItemStart } = plan;
-  const inputIds = new Int32Array(rows * width).fill(store.specials.pad);
+  const inputIds = new Int32Array(rows * width).fill(stores[0].specials.pad);
   const attentionMask = new Int32Array(rows * width);
   const tokenTypeIds = new Int32Array(rows * width);
   for (let r = 0; r < rows; r++) {
     const base = r * width;
+    const source = stores[plan.sources ? plan.sources[r] : 0];
+    if (!source) throw new MaskpackError('ERR_BAD_INPUT', `row ${r} names source ${plan.sources![r]}, but there are ${stores.length}`);
     let pos = 0;
     for (let it = rowItemStart[r]; it < rowItemStart[r + 1]; it++) {
       const kindAndType = items[3 * it];
@@ -34,7 +38,7 @@ export function collateReference(store: TokenStore, plan: RowPlan): Collated {
       if (pos + n > plan.rowLengths[r] || plan.rowLengths[r] > width) {
         throw new MaskpackError('ERR_BAD_INPUT', `row ${r} of the plan overflows its length ${plan.rowLengths[r]} or width ${width}`);
       }
-      if (kindAndType & 1) store.readTokens(items[3 * it + 1] >>> 0, n, inputIds, base + pos);
+      if (kindAndType & 1) source.readTokens(items[3 * it + 1], n, inputIds, base + pos);
       else inputIds[base + pos] = items[3 * it + 1];
       tokenTypeIds.fill(type, base + pos, base + pos + n);
       pos += n;

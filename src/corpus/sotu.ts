@@ -48,7 +48,7 @@ export function defaultCorpusCachePrefix(): string {
 }
 
 /** Options of {@link ingestDefaultCorpus}. */
-export interface DefaultCorpusOptions extends Partial<Pick<IngestCommonOptions, 'workers' | 'onProgress'>> {
+export interface DefaultCorpusOptions extends Partial<Pick<IngestCommonOptions, 'workers' | 'onProgress' | 'signal'>> {
   /** Where the store goes (default {@link defaultCorpusCachePrefix}). */
   readonly out?: string;
   /** Rebuild even when a valid store is already there (default `false`). */
@@ -77,6 +77,6 @@ export async function ingestDefaultCorpus(options: DefaultCorpusOptions = {}): P
   if (typeof out !== 'string' || out === '') throw new TypeError(`options.out must be a non-empty string, got ${JSON.stringify(options.out)}`);
   if (!options.force && cached(out)) return out;
   defaultCorpusDir(); // a missing corpus package fails here, before ingestion starts
-  await ingestDocuments(defaultCorpus(), { out, workers: options.workers, onProgress: options.onProgress, provenance: { corpus: DEFAULT_CORPUS_ID } });
+  await ingestDocuments(defaultCorpus(), { out, workers: options.workers, onProgress: options.onProgress, signal: options.signal, provenance: { corpus: DEFAULT_CORPUS_ID } });
   return out;
 }

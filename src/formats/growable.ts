@@ -16,9 +16,11 @@ export interface Growable<T extends Numeric> {
   view(): T;
   /** An exactly sized, independently owned copy. */
   finish(): T;
+  /** The same over a SharedArrayBuffer (for indexes that workers read). */
+  finishShared(): T;
 }
 
-function growableOf<T extends Numeric>(ctor: { new (length: number): T }): new (initialCapacity?: number) => Growable<T> {
+function growableOf<T extends Numeric>(ctor: { new (length: number): T; new (buffer: SharedArrayBuffer): T; readonly BYTES_PER_ELEMENT: number }): new (initialCapacity?: number) => Growable<T> {
   return class implements Growable<T> {
     private data: T;
     length = 0;
@@ -46,6 +48,12 @@ function growableOf<T extends Numeric>(ctor: { new (length: number): T }): new (
 
     finish(): T {
       return this.data.slice(0, this.length) as T;
+    }
+
+    finishShared(): T {
+      const out = new ctor(new SharedArrayBuffer(this.length * ctor.BYTES_PER_ELEMENT));
+      (out as Numeric).set(this.view() as never);
+      return out;
     }
   };
 }

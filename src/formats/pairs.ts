@@ -1,11 +1,14 @@
 /**
  * The pair builder behind `segment-pair` and `sentence-pair`: BERT's
  * `create_instances_from_document`, with every random draw a counter-based hash (see
- * `../domains.ts` and docs/formats.md), in typed arrays only.
+ * `../domains.ts` and docs/formats.md), in typed arrays only. Unlike BERT's script, the NSP
+ * label is a fair coin for every pair (BERT gives every one-segment chunk a random B, which puts
+ * the share of random B above the papers' 50%); see docs/formats.md.
  */
 import { DOMAIN } from '../domains.js';
 import { MaskpackError } from '../errors.js';
 import { mix32, positionHash, streamKey, threshold31, uniformBelow } from '../rng.js';
+import { DocumentSentences } from '../store/layout.js';
 import type { StoreLayout } from '../store/types.js';
 import { GrowableFloat64, GrowableInt32, GrowableUint8 } from './growable.js';
 import { PAIR_FLAG, pairSpecials, type PairSampleIndex, type SampleIndexParams } from './types.js';
@@ -25,12 +28,12 @@ const HALF = threshold31(0.5);
  */
 export function buildPairs(layout: StoreLayout, params: SampleIndexParams, unit: PairUnit): PairSampleIndex {
   const { seqLen, template, seed, epoch, format } = params;
-  const { sentenceLengths: lengths, sentenceStarts: starts, documentIndex, numDocuments } = layout;
+  const { documentTokenStarts, numDocuments } = layout;
   const maxTokens = seqLen - pairSpecials(template);
 
   const eligible = new GrowableInt32(numDocuments + 1);
   for (let d = 0; d < numDocuments; d++) {
-    if (starts[documentIndex[d + 1]] > starts[documentIndex[d]]) eligible.push(d);
+    if (documentTokenStarts[d + 1] > documentTokenStarts[d]) eligible.push(d);
   }
   const numEligible = eligible.length;
   if (numEligible < 2) {
@@ -46,13 +49,18 @@ export function buildPairs(layout: StoreLayout, params: SampleIndexParams, unit:
   const docOut = new GrowableInt32(estimate);
   const partnerOut = new GrowableInt32(estimate);
   const rowOut = new GrowableInt32(estimate);
+  // Sentences are read a document at a time (the document, and a random partner's): nothing per
+  // sentence of the store is held. `seg` lists the document's non-empty sentences (local indexes).
+  const doc = new DocumentSentences(layout);
+  const other = new DocumentSentences(layout);
   const segments = new GrowableInt32(1024);
   const specials = seqLen - maxTokens;
 
   for (let e = 0; e < numEligible; e++) {
     const d = eligible.get(e);
+    const { lengths, starts } = doc.load(d);
     segments.length = 0;
-    for (let s = documentIndex[d]; s < documentIndex[d + 1]; s++) if (lengths[s] > 0) segments.push(s);
+    for (let s = 0; s < doc.count; s++) if (lengths[s] > 0) segments.push(s);
     const seg = segments.view();
     const nSeg = seg.length;
 
@@ -74,11 +82,20 @@ export function buildPairs(layout: StoreLayout, params: SampleIndexParams, unit:
     let c = 0;
     for (let i = 0; i < nSeg; i++) {
       current += unit === 'segment' ? lengths[seg[i]] : 1;
-      if (i !== nSeg - 1 && current < target) continue;
+      // A chunk closes at its target once it holds two segments (so that a real B can follow A),
+      // or at the end of the document: only a document's last segment can make a chunk alone.
+      if (i !== nSeg - 1 && (current < target || i === chunkStart)) continue;
       const n = i - chunkStart + 1;
-      const aEnd = n >= 2 ? 1 + uniformBelow(positionHash(kSplit, c), n - 1) : 1;
-      const coinFlipped = n >= 2;
-      const randomNext = !coinFlipped || positionHash(kNsp, c) >>> 1 < HALF;
+      // The label is drawn for every chunk, before A is chosen, so it is a fair coin whatever
+      // the chunk. A real B for a one-segment chunk is the rest of that segment (it is split);
+      // only a one-token segment cannot be split and takes a random B, as in BERT.
+      const coin = positionHash(kNsp, c) >>> 1 < HALF;
+      const forced = !coin && n === 1 && lengths[seg[i]] < 2;
+      const randomNext = coin || forced;
+      const coinFlipped = !forced;
+      const splitSegment = !randomNext && n === 1;
+      const hSplit = positionHash(kSplit, c);
+      const aEnd = n >= 2 ? 1 + uniformBelow(hSplit, n - 1) : 1;
 
       let aStart = starts[seg[chunkStart]];
       const aLast = seg[chunkStart + aEnd - 1];
@@ -86,19 +103,24 @@ export function buildPairs(layout: StoreLayout, params: SampleIndexParams, unit:
       let bStart: number;
       let bLength = 0;
       let partner = d;
-      if (randomNext) {
+      if (splitSegment) {
+        const whole = aLength;
+        aLength = 1 + uniformBelow(hSplit, whole - 1);
+        bStart = aStart + aLength;
+        bLength = whole - aLength;
+      } else if (randomNext) {
         let r = uniformBelow(positionHash(kPartner, c), numEligible - 1);
         if (r >= e) r++;
         partner = eligible.get(r);
-        const first = documentIndex[partner];
-        const end = documentIndex[partner + 1];
+        const p = other.load(partner);
+        const end = p.count;
         const need = Math.max(unit === 'segment' ? target - aLength : 1, 1);
-        let j = first + uniformBelow(positionHash(kStart, c), end - first);
-        bStart = starts[j];
-        for (; j < end && bLength < need; j++) bLength += lengths[j];
+        let j = uniformBelow(positionHash(kStart, c), end);
+        bStart = p.starts[j];
+        for (; j < end && bLength < need; j++) bLength += p.lengths[j];
         if (bLength === 0) {
-          bStart = starts[first];
-          for (j = first; j < end && bLength < need; j++) bLength += lengths[j];
+          bStart = p.starts[0];
+          for (j = 0; j < end && bLength < need; j++) bLength += p.lengths[j];
         }
         i -= n - aEnd;
       } else {
@@ -127,7 +149,7 @@ export function buildPairs(layout: StoreLayout, params: SampleIndexParams, unit:
       aLengthOut.push(aLength);
       bStartOut.push(bStart);
       bLengthOut.push(bLength);
-      flagsOut.push((randomNext ? PAIR_FLAG.randomNext : 0) | (coinFlipped ? PAIR_FLAG.coinFlipped : 0));
+      flagsOut.push((randomNext ? PAIR_FLAG.randomNext : 0) | (coinFlipped ? PAIR_FLAG.coinFlipped : 0) | (splitSegment ? PAIR_FLAG.splitSegment : 0));
       docOut.push(d);
       partnerOut.push(partner);
       rowOut.push(aLength + bLength + specials);
@@ -145,13 +167,13 @@ export function buildPairs(layout: StoreLayout, params: SampleIndexParams, unit:
     seed,
     epoch,
     numSamples: aStartOut.length,
-    aStart: aStartOut.finish(),
-    aLength: aLengthOut.finish(),
-    bStart: bStartOut.finish(),
-    bLength: bLengthOut.finish(),
-    flags: flagsOut.finish(),
-    document: docOut.finish(),
-    partnerDocument: partnerOut.finish(),
-    rowLength: rowOut.finish(),
+    aStart: aStartOut.finishShared(),
+    aLength: aLengthOut.finishShared(),
+    bStart: bStartOut.finishShared(),
+    bLength: bLengthOut.finishShared(),
+    flags: flagsOut.finishShared(),
+    document: docOut.finishShared(),
+    partnerDocument: partnerOut.finishShared(),
+    rowLength: rowOut.finishShared(),
   };
 }

@@ -21,25 +21,24 @@ interface SampleIndexBase {
 
 /**
  * `full-sentences` and `doc-sentences`: sample `i` is the flat token range
- * `[tokenStart[i], tokenStart[i] + tokenCount[i])`, wrapped in `<s> … </s>` with one extra
- * separator wherever the range crosses from one document into the next.
+ * `[tokenStart[i], tokenStart[i + 1])` (samples cover the store's tokens in order), wrapped in
+ * `<s> … </s>` with one extra separator wherever the range crosses from one document into the
+ * next. 12 bytes per sample.
  */
 export interface SingleSampleIndex extends SampleIndexBase {
   readonly kind: 'single';
-  /** First flat token of each sample, `[numSamples]`. */
+  /** First flat token of each sample, `[numSamples + 1]`; the last entry is the store's token count. */
   readonly tokenStart: Float64Array;
-  /** Store tokens in each sample (specials and separators excluded), `[numSamples]`. */
-  readonly tokenCount: Int32Array;
-  /** Document of each sample's first token, `[numSamples]` (row plans start their walk there). */
-  readonly document: Int32Array;
 }
 
 /** Bits of {@link PairSampleIndex.flags}. */
 export const PAIR_FLAG = {
   /** B is a random segment from another document: `next_sentence_label` = 1. */
   randomNext: 1,
-  /** The NSP coin was flipped (the chunk had >= 2 segments); otherwise B was random by necessity. */
+  /** The label is the NSP coin's (every pair but one whose A is a document's last segment of one token: B is random by necessity). */
   coinFlipped: 2,
+  /** A and B are the two parts of one segment (a real B for a chunk of a single segment, which ends its document). */
+  splitSegment: 4,
 } as const;
 
 /**

@@ -9,17 +9,18 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Batch } from '../batch.js';
-import { CollateKernel, storeInKernelMemory } from '../collate/kernel.js';
+import { CollateKernel, type OutputBuffers } from '../collate/kernel.js';
+import { planRows } from '../collate/plan.js';
 import { fromWire, MaskpackError } from '../errors.js';
-import { epochParams, type MaskParams } from '../mask/options.js';
-import { createSampler, type Sampler, type SamplerState } from '../sampler/index.js';
+import { FORMATS } from '../formats/index.js';
+import type { SampleIndex } from '../formats/types.js';
+import { createSampler, toSources, type MixtureSource, type Sampler, type SamplerBatch, type SamplerState } from '../sampler/index.js';
 import type { TokenStore } from '../store/types.js';
 import { kernelModule } from '../wasm/module.js';
+import { chooseAccess, localSources, placeStores, type StoreAccess } from '../wasm/stores.js';
 import { resolveLoaderOptions, type LoaderOptions, type ResolvedLoaderOptions } from './options.js';
-import { outputBuffers, sharedLayout, toShared, type WorkerInit, type WorkerJob, type WorkerReply } from './protocol.js';
-import { JobStreams, type Waiter } from './streams.js';
-import type { OutputBuffers } from '../collate/kernel.js';
-import type { SampleIndex } from '../formats/types.js';
+import { indexKey, outputBuffers, sharedLayout, staleKeys, type WorkerInit, type WorkerJob, type WorkerReply } from './protocol.js';
+import { JobStreams, type Stream, type Waiter } from './streams.js';
 
 /** A batch submitted and not yet delivered: settled by its worker's reply (or by the inline kernel). */
 class Pending implements Waiter {
@@ -53,14 +54,16 @@ class Pending implements Waiter {
 
 export class Loader implements AsyncIterableIterator<Batch> {
   readonly options: ResolvedLoaderOptions;
+  /** How the workers reach the tokens: loaded whole (`memory`) or read per batch (`stream`). */
+  readonly storeAccess: StoreAccess;
   private readonly sampler: Sampler;
   private readonly endEpoch: number;
   private readonly pool: JobStreams | undefined;
   private readonly inline: CollateKernel | undefined;
-  private readonly paramsOf: (epoch: number) => MaskParams;
+  private readonly perEpoch: boolean;
+  /** Scratch of {@link missingIndexes}: the epoch of each source last checked. */
+  private readonly seenEpochs: Float64Array;
   private readonly queue: Pending[] = [];
-  /** Sample indexes in shared memory, by epoch (the last two, as the sampler keeps). */
-  private readonly sharedIndexes = new Map<number, SampleIndex>();
   /** Buffers of consumed batches given back with {@link recycle}, waiting to be written again. */
   private readonly recycled: OutputBuffers[] = [];
   private failure: MaskpackError | undefined;
@@ -73,21 +76,27 @@ export class Loader implements AsyncIterableIterator<Batch> {
   private stopping: Promise<void> | undefined;
 
   /** Use {@link createLoader}. */
-  constructor(store: TokenStore, options: LoaderOptions = {}) {
-    this.options = resolveLoaderOptions(store, options);
+  constructor(store: TokenStore | readonly MixtureSource[], options: LoaderOptions = {}) {
+    const sources = toSources(store);
+    const stores = sources.map((s) => s.store);
+    this.options = resolveLoaderOptions(stores[0], options);
     const o = this.options;
-    this.sampler = createSampler(store, o.sampler);
-    this.paramsOf = epochParams(o.mask);
+    this.sampler = createSampler(sources, { ...o.sampler, ...o.mixture });
     if (o.resume) this.sampler.resume(o.resume);
     this.endEpoch = o.sampler.epoch + o.epochs;
-    const { memory, region } = storeInKernelMemory(store);
-    const layout = sharedLayout(store);
-    const init: WorkerInit = {
-      module: kernelModule(), memory, region, params: o.mask, pad: store.specials.pad, tier: o.tier, layout, specials: store.specials,
-    };
+    this.perEpoch = FORMATS[this.sampler.options.format].perEpoch;
+    this.seenEpochs = new Float64Array(sources.length);
+    this.storeAccess = chooseAccess(o.storeAccess, stores, o.workers);
+    const placed = placeStores(stores, this.storeAccess, stores[0].vocabSize);
+    const specials = stores[0].specials;
     if (o.workers === 0) {
-      this.inline = new CollateKernel(o.mask, store.specials.pad, region, memory);
+      this.inline = new CollateKernel({ params: o.mask, pad: specials.pad, memory: placed.memory, sources: localSources(placed.sources, stores), elemSize: placed.elemSize });
     } else {
+      const context = this.sampler.planContext();
+      const init: WorkerInit = {
+        module: kernelModule(), memory: placed.memory, sources: [...placed.sources], elemSize: placed.elemSize, params: o.mask, pad: specials.pad,
+        tier: o.tier, layouts: stores.map(sharedLayout), specials, template: context.template, pair: context.pair, perEpoch: this.perEpoch,
+      };
       this.pool = new JobStreams(new URL('./worker.js', import.meta.url).href, init, o.workers);
     }
   }
@@ -154,6 +163,11 @@ export class Loader implements AsyncIterableIterator<Batch> {
     return this;
   }
 
+  /** The normalised weight of each source as used (`[1]` for a single store). */
+  get weights(): readonly number[] {
+    return this.sampler.weights;
+  }
+
   /** Workers in the pool (0 when batches are built in the calling thread). */
   get workers(): number {
     return this.options.workers;
@@ -166,15 +180,20 @@ export class Loader implements AsyncIterableIterator<Batch> {
    * more (for ONNX Runtime: after the step that used it has settled); once a buffer is sent it is
    * detached, so a stale reference reads as empty rather than as another batch's data. Batches
    * that are never given back are simply collected.
-   * @throws TypeError when the batch's buffers are not plain, attached ArrayBuffers.
+   * @throws TypeError when the batch's buffers are not plain, attached ArrayBuffers, one per
+   * array (arrays that share a buffer, e.g. views into one allocation, cannot be transferred
+   * separately), and the loader is left as it was.
    */
   recycle(batch: Batch): void {
     const out = outputBuffers(batch);
+    const seen = new Set<ArrayBuffer>();
     for (const key of OUTPUT_KEYS) {
       const b = out[key];
-      if (b !== undefined && (!(b instanceof ArrayBuffer) || b.byteLength === 0)) {
-        throw new TypeError('recycle(batch) needs a batch whose buffers are attached, non-shared ArrayBuffers');
+      if (b === undefined) continue;
+      if (!(b instanceof ArrayBuffer) || b.byteLength === 0 || seen.has(b)) {
+        throw new TypeError('recycle(batch) needs a batch whose arrays each have their own attached, non-shared ArrayBuffer');
       }
+      seen.add(b);
     }
     if (this.closed || this.failure || this.recycled.length >= this.options.prefetch + 2) return;
     for (const r of this.recycled) if (sharesBuffer(r, out)) return; // given back twice
@@ -211,19 +230,20 @@ export class Loader implements AsyncIterableIterator<Batch> {
       if (this.inline) {
         try {
           const moved = recycled && detach(recycled);
-          pending.batch = this.inline.run(this.options.tier, this.sampler.plan(b), this.paramsOf(b.epoch), moved);
+          pending.batch = this.inline.run(this.options.tier, planRows(this.sampler.planContext(), b), b.epoch, moved);
         } catch (err) {
-          pending.error = new MaskpackError('ERR_KERNEL', `${pending.where}: ${(err as Error).message}`, { cause: err });
+          const code = err instanceof MaskpackError && err.code === 'ERR_STORE_CORRUPT' ? err.code : 'ERR_KERNEL';
+          pending.error = new MaskpackError(code, `${pending.where}: ${(err as Error).message}`, { cause: err });
         }
       } else {
         try {
           const stream = this.pool!.pick();
-          const index = stream.epochs.has(b.epoch) ? undefined : this.sharedIndex(b.epoch);
-          if (index) {
-            stream.epochs.add(b.epoch);
-            for (const e of stream.epochs) if (e < b.epoch - 1) stream.epochs.delete(e);
-          }
-          const job: WorkerJob = { kind: 'collate', epoch: b.epoch, batchIndex: b.batchIndex, sampleIds: b.sampleIds, width: b.width, index, recycled, fault };
+          const job: WorkerJob = {
+            kind: 'collate', epoch: b.epoch, batchIndex: b.batchIndex, sampleIds: b.sampleIds, width: b.width, recycled, fault,
+            ...(b.sources ? { sources: b.sources, sourceEpochs: b.sourceEpochs } : {}),
+          };
+          const indexes = this.missingIndexes(stream, b);
+          if (indexes) job.indexes = indexes;
           const transfer = [b.sampleIds.buffer as ArrayBuffer];
           if (recycled) for (const key of OUTPUT_KEYS) if (recycled[key]) transfer.push(recycled[key]);
           this.pool!.send(stream, job, pending, transfer);
@@ -235,16 +255,33 @@ export class Loader implements AsyncIterableIterator<Batch> {
     }
   }
 
-  /** The epoch's sample index over shared memory: posted once per epoch to each worker, copied never. */
-  private sharedIndex(epoch: number): SampleIndex {
-    let shared = this.sharedIndexes.get(epoch);
-    if (!shared) {
-      const index = this.sampler.index(epoch);
-      shared = [...this.sharedIndexes.values()].find((s) => s.kind === 'single' && index.kind === 'single') ?? toShared(index);
-      this.sharedIndexes.set(epoch, shared);
-      for (const key of this.sharedIndexes.keys()) if (key < epoch - 1) this.sharedIndexes.delete(key);
+  /**
+   * The sample indexes the rows of `b` need that `stream`'s worker does not have yet (the worker
+   * keeps what it is sent under the same rule, see `staleKeys`). Indexes live in shared memory, so
+   * posting one copies nothing. Undefined when the worker has them all.
+   */
+  private missingIndexes(stream: Stream, b: SamplerBatch): SentIndex[] | undefined {
+    let out: SentIndex[] | undefined;
+    const need = (source: number, epoch: number): void => {
+      const key = indexKey(source, epoch, this.perEpoch);
+      if (stream.indexes.has(key)) return;
+      stream.indexes.add(key);
+      if (this.perEpoch) for (const stale of staleKeys(stream.indexes, source, epoch)) stream.indexes.delete(stale);
+      (out ??= []).push({ key, source, epoch, index: this.sampler.index(epoch, source) });
+    };
+    if (!b.sources) {
+      need(0, b.epoch);
+      return out;
     }
-    return shared;
+    // Rows of one source come in increasing epochs: look only where a source's epoch changes.
+    const seen = this.seenEpochs.fill(-1);
+    for (let r = 0; r < b.sources.length; r++) {
+      const s = b.sources[r];
+      if (seen[s] === b.sourceEpochs![r]) continue;
+      seen[s] = b.sourceEpochs![r];
+      need(s, seen[s]);
+    }
+    return out;
   }
 
   private hasMore(): boolean {
@@ -255,6 +292,9 @@ export class Loader implements AsyncIterableIterator<Batch> {
 }
 
 const OUTPUT_KEYS = ['inputIds', 'attentionMask', 'labels', 'tokenTypeIds'] as const;
+
+/** A sample index posted to a worker with a job. */
+type SentIndex = { key: string; source: number; epoch: number; index: SampleIndex };
 
 /** Whether two sets of batch buffers have a buffer in common. */
 function sharesBuffer(a: OutputBuffers, b: OutputBuffers): boolean {
@@ -272,15 +312,17 @@ function detach(buffers: OutputBuffers): OutputBuffers {
 }
 
 /**
- * A loader over `store`: an async iterable of masked `Batch`es in sampler order, built by
- * `workers` threads (default: the number of cores) with `prefetch` batches in flight (default
- * 2 × workers). Options are validated here (TypeError / RangeError naming the option).
+ * A loader over `store`, or over a weighted mixture of stores (`[{ store, weight }, …]`): an
+ * async iterable of masked `Batch`es in sampler order, built by `workers` threads (default: the
+ * number of cores) with `prefetch` batches in flight (default 2 × workers). Options are
+ * validated here (TypeError / RangeError naming the option).
  *
- * The store's tokens are loaded once into a shared WebAssembly memory that every worker reads;
- * each batch is written into fresh ArrayBuffers in a worker and moved (not copied) to the caller,
- * who owns them.
+ * The stores' tokens are loaded once into a shared WebAssembly memory that every worker reads,
+ * or, for stores too large for it (`storeAccess`), read per batch from their files by the
+ * workers; each batch is written into fresh ArrayBuffers in a worker and moved (not copied) to
+ * the caller, who owns them.
  */
-export function createLoader(store: TokenStore, options: LoaderOptions = {}): Loader {
+export function createLoader(store: TokenStore | readonly MixtureSource[], options: LoaderOptions = {}): Loader {
   return new Loader(store, options);
 }
 

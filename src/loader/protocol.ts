@@ -8,47 +8,57 @@ import type { Batch } from '../batch.js';
 import type { WireError } from '../errors.js';
 import type { KernelTier } from '../mask/kernel.js';
 import type { MaskParams } from '../mask/options.js';
-import type { OutputBuffers, StoreRegion } from '../collate/kernel.js';
-import type { SampleIndex } from '../formats/types.js';
-import type { SpecialTokens } from '../store/types.js';
+import type { OutputBuffers } from '../collate/kernel.js';
 import type { PlanLayout } from '../collate/plan.js';
+import { toSharedArray } from '../formats/shared.js';
+import type { SampleIndex, Template } from '../formats/types.js';
+import type { SpecialTokens } from '../store/types.js';
+import type { PlacedSource } from '../wasm/stores.js';
 
-/** What row plans need of the store's layout, over shared memory (copied once per loader). */
+/** What row plans need of each store's layout, over shared memory (copied once per loader). */
 export type SharedLayout = PlanLayout;
 
-/** `store`'s layout copied into SharedArrayBuffers, for the workers' row plans. */
+/** `store`'s layout with its per-document token starts copied into a SharedArrayBuffer, for the workers' row plans. */
 export function sharedLayout(store: PlanLayout): SharedLayout {
-  return toShared({ numTokens: store.numTokens, sentenceStarts: store.sentenceStarts, documentIndex: store.documentIndex });
-}
-
-/** Typed arrays of `value` moved into SharedArrayBuffers, so posting it to a worker copies nothing. */
-export function toShared<T extends object>(value: T): T {
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    if (ArrayBuffer.isView(v) && !(v.buffer instanceof SharedArrayBuffer)) {
-      const Ctor = v.constructor as new (buffer: SharedArrayBuffer) => ArrayBufferView;
-      const shared = new Ctor(new SharedArrayBuffer(v.byteLength));
-      new Uint8Array(shared.buffer).set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-      out[key] = shared;
-    } else {
-      out[key] = v;
-    }
-  }
-  return out as T;
+  return { numTokens: store.numTokens, numDocuments: store.numDocuments, documentTokenStarts: toSharedArray(store.documentTokenStarts) };
 }
 
 /** Given to every worker once, as Piscina's `workerData`. */
 export interface WorkerInit {
   /** The compiled kernels (a `WebAssembly.Module` is shared, not recompiled). */
   module: WebAssembly.Module;
-  /** The shared kernel memory holding the store's tokens. */
+  /** The shared kernel memory (holding the stores' tokens when they are loaded whole). */
   memory: WebAssembly.Memory;
-  region: StoreRegion;
+  /** Where each source's tokens are: a region of `memory`, or a file the worker reads itself. */
+  sources: PlacedSource[];
+  elemSize: 2 | 4;
   params: MaskParams;
   pad: number;
   tier: KernelTier;
-  layout: SharedLayout;
+  layouts: SharedLayout[];
   specials: SpecialTokens;
+  template: Template;
+  pair: boolean;
+  /** Whether sample indexes change with the epoch (the pair formats). */
+  perEpoch: boolean;
+}
+
+/** The key under which a worker keeps a source's sample index: per source, and per epoch for the pair formats. */
+export function indexKey(source: number, epoch: number, perEpoch: boolean): string {
+  return perEpoch ? `${source}:${epoch}` : `${source}`;
+}
+
+/** Epochs of one source whose indexes a worker keeps (installing epoch E drops E - KEEP and older). */
+export const KEPT_EPOCHS = 4;
+
+/** The keys to drop once `key` of (`source`, `epoch`) is installed (per-epoch indexes only). */
+export function staleKeys(keys: Iterable<string>, source: number, epoch: number): string[] {
+  const out: string[] = [];
+  for (const k of keys) {
+    const [s, e] = k.split(':').map(Number);
+    if (s === source && e !== undefined && e <= epoch - KEPT_EPOCHS) out.push(k);
+  }
+  return out;
 }
 
 /** Deliberate failures, for the tests of the failure paths. */
@@ -73,8 +83,11 @@ export type WorkerJob =
   /** Plan the rows of `sampleIds` from the epoch's (shared) sample index, then collate and mask them. */
   | {
     kind: 'collate'; epoch: number; batchIndex: number; sampleIds: Uint32Array; width: number;
-    /** The epoch's sample index, sent with the worker's first job of that epoch only. */
-    index?: SampleIndex;
+    /** Mixtures: the source of each row and the epoch of its source. */
+    sources?: Uint8Array;
+    sourceEpochs?: Uint32Array;
+    /** Sample indexes the rows need that this worker does not have yet (over shared memory: not copied). */
+    indexes?: { key: string; source: number; epoch: number; index: SampleIndex }[];
     /** Buffers of an earlier batch the consumer gave back, transferred here to be written again. */
     recycled?: OutputBuffers;
     fault?: Fault;
@@ -91,7 +104,7 @@ export type WorkerReply =
 
 /** The buffers of a batch, to transfer instead of clone. */
 export function batchBuffers(batch: Batch): ArrayBuffer[] {
-  const arrays = [batch.inputIds, batch.attentionMask, batch.labels, batch.tokenTypeIds, batch.nextSentenceLabel, batch.sampleIds];
+  const arrays = [batch.inputIds, batch.attentionMask, batch.labels, batch.tokenTypeIds, batch.nextSentenceLabel, batch.sampleIds, batch.sourceIds];
   return arrays.filter((a) => a !== undefined).map((a) => a!.buffer as ArrayBuffer);
 }
 

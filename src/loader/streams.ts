@@ -40,8 +40,8 @@ export interface Waiter {
 export interface Stream {
   readonly port: MessagePort;
   readonly waiting: Waiter[];
-  /** Epochs whose sample index this worker already has. */
-  readonly epochs: Set<number>;
+  /** Keys (`indexKey`) of the sample indexes this worker already has. */
+  readonly indexes: Set<string>;
   /** Why the worker stopped: its exit code, uncaught error or failed start-up task. */
   readonly stopped: Promise<string>;
   /** Why the stream ended: its later jobs fail at once with it. */
@@ -125,7 +125,7 @@ export class JobStreams {
   private open(): Stream {
     const { port1, port2 } = new MessageChannel();
     let stoppedBecause!: (reason: string) => void;
-    const stream: Stream = { port: port1, waiting: [], epochs: new Set(), stopped: new Promise((resolve) => { stoppedBecause = resolve; }) };
+    const stream: Stream = { port: port1, waiting: [], indexes: new Set(), stopped: new Promise((resolve) => { stoppedBecause = resolve; }) };
     port1.on('message', (reply: WorkerReply | StreamReady) => {
       if (reply.kind === 'ready') {
         this.count(stream);

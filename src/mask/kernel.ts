@@ -5,18 +5,12 @@
  *   params (4096 B) | flags (vocabSize B) | src ids | dst ids | labels | sample ids | scratch (8 × L)
  *                                          '--------------- reserved per batch shape -------------'
  */
+import { PARAM as P } from '../wasm/abi.js';
 import { Arena, createKernelMemory, FIRST_CLAIM } from '../wasm/arena.js';
 import { instantiate, type KernelExports } from '../wasm/module.js';
 import type { MaskParams } from './options.js';
 
 export type KernelTier = 'simd' | 'scalar';
-
-/** Byte offsets of the parameter block (mirrors `assembly/params.ts`). */
-const P = {
-  seed: 0, epoch: 4, tSel: 8, tMask: 12, tMr: 16, maskId: 20, ignore: 24, randLo: 28, nAllowed: 32,
-  mode: 36, wholeWord: 40, nSpecial: 44, nSkip: 48, flags: 52, nRuns: 56, maskProb: 64, specials: 128,
-  skip: 384, runs: 640, size: 4096,
-} as const;
 
 /** Buffers of one batch shape inside the arena. */
 export interface MaskBuffers {

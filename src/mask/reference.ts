@@ -15,11 +15,16 @@ export interface MaskedIds {
 
 /** Masks `ids` (`rows × len`, already validated) for the given sample ids. Does not modify `ids`. */
 export function maskWithReference(params: MaskParams, ids: Int32Array, sampleIds: ArrayLike<number>, len: number): MaskedIds {
+  const keys = Array.from({ length: sampleIds.length }, (_, r) => streamKey(params.seed, params.epoch, sampleIds[r]));
+  return maskRowsWithReference(params, ids, keys, len);
+}
+
+/** Masks `ids` (`rows × len`, already validated) row by row with the given stream keys. Does not modify `ids`. */
+export function maskRowsWithReference(params: MaskParams, ids: Int32Array, keys: ArrayLike<number>, len: number): MaskedIds {
   const inputIds = ids.slice();
   const labels = new Int32Array(ids.length).fill(params.ignoreIndex);
-  for (let r = 0; r < sampleIds.length; r++) {
-    const key = streamKey(params.seed, params.epoch, sampleIds[r]);
-    maskRow(params, key, inputIds.subarray(r * len, (r + 1) * len), labels.subarray(r * len, (r + 1) * len));
+  for (let r = 0; r < keys.length; r++) {
+    maskRow(params, keys[r], inputIds.subarray(r * len, (r + 1) * len), labels.subarray(r * len, (r + 1) * len));
   }
   return { inputIds, labels };
 }

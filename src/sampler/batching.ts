@@ -6,21 +6,20 @@ import { padWidth, type ResolvedSamplerOptions } from './options.js';
 
 /**
  * Global batch boundaries for token-budget batching, `[numBatches + 1]` positions into the
- * epoch order. Greedy: a row joins the open batch when the batch's cost stays within
+ * epoch order; `lengthAt(p)` is the real length of the row at position `p`. Greedy: a row joins the open batch when the batch's cost stays within
  * `tokenBudget`, else it opens the next batch. The cost is the sum of real row lengths, or with
  * `countPadding` rows × padded width. A batch always holds at least one row (the budget is
  * validated to hold any single row). With `dropLast`, the final batch (the one closed by the end
  * of the epoch, not by the budget) is dropped.
  */
-export function tokenBudgetBoundaries(order: Uint32Array, rowLength: Int32Array, o: ResolvedSamplerOptions): Uint32Array {
-  const n = order.length;
+export function tokenBudgetBoundaries(n: number, lengthAt: (p: number) => number, o: ResolvedSamplerOptions): Uint32Array {
   const bounds = new GrowableUint32(Math.ceil(n / 4) + 2);
   bounds.push(0);
   let count = 0;
   let sum = 0;
   let longest = 0;
   for (let p = 0; p < n; p++) {
-    const len = rowLength[order[p]];
+    const len = lengthAt(p);
     const cost = o.countPadding ? (count + 1) * padWidth(Math.max(longest, len), o) : sum + len;
     if (count > 0 && cost > o.tokenBudget) {
       bounds.push(p);

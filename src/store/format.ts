@@ -56,12 +56,20 @@ export function storePaths(prefix: string): { bin: string; idx: string; json: st
   return { bin: `${prefix}.bin`, idx: `${prefix}.idx`, json: `${prefix}.json` };
 }
 
-/** Write `n` int64 values `(i) => value` little-endian into `b` at `offset` (values < 2^53). */
-export function writeInt64s(b: Buffer, offset: number, n: number, value: (i: number) => number): void {
-  for (let i = 0; i < n; i++) {
-    const v = value(i);
-    const o = offset + 8 * i;
-    b.writeUInt32LE(v % 4294967296, o);
-    b.writeUInt32LE(Math.floor(v / 4294967296), o + 4);
+/**
+ * `values` as little-endian int64 (each an integer in [0, 2^53)) in a new buffer; with `scale`
+ * and `start`, the running sums instead: `start`, `start + values[0] * scale`, … (sequence
+ * pointers from lengths). Returns the bytes and the sum after the last value.
+ */
+export function int64s(values: ArrayLike<number>, running?: { scale: number; start: number }): { bytes: Buffer; end: number } {
+  const words = new Uint32Array(2 * values.length);
+  let v = running ? running.start : 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = running ? v : values[i];
+    const hi = Math.floor(x / 4294967296);
+    words[2 * i] = x - hi * 4294967296;
+    words[2 * i + 1] = hi;
+    if (running) v += values[i] * running.scale;
   }
+  return { bytes: Buffer.from(words.buffer), end: v };
 }

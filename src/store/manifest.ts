@@ -40,7 +40,11 @@ export interface StoreManifest {
   /** How whitespace between sentences is kept (see docs/store.md). */
   readonly whitespace: string;
   readonly counts: { readonly documents: number; readonly sentences: number; readonly tokens: number };
-  readonly sha256: { readonly bin: string; readonly idx: string };
+  /**
+   * sha256 of `.bin` and `.idx`, and (stores written since format 1.1 of this library) of the
+   * manifest's own content fields (see `manifestDigest`), checked on every open.
+   */
+  readonly sha256: { readonly bin: string; readonly idx: string; readonly manifest?: string };
   /** Free-form provenance (ingestion statistics, merge sources). */
   readonly provenance?: Record<string, unknown>;
 }

@@ -2,7 +2,8 @@
  * An in-memory {@link TokenStore}: the same contract as the file-backed store, built from
  * nested arrays. Useful for tests, small corpora and for feeding already-tokenised data.
  */
-import type { SpecialTokens, TokenStore } from './types.js';
+import { checkSentenceRange } from './layout.js';
+import type { SpecialTokens, TokenSource, TokenStore } from './types.js';
 
 /** RoBERTa's special ids (the built-in tokenizer's layout): `<s>`=0, `<pad>`=1, `</s>`=2, `<unk>`=3, `<mask>`=50264, reserved 50260–50263. */
 export const robertaSpecials: SpecialTokens = Object.freeze({
@@ -30,7 +31,7 @@ export interface MemoryStoreOptions {
 }
 
 /**
- * Build a {@link TokenStore} over an `Int32Array` of all tokens.
+ * Build a {@link TokenStore} over an `Int32Array` of all tokens (in shared memory).
  * The store copies the input; `prefix` is `''`, so sample indexes over it are never cached on disk.
  *
  * @throws TypeError / RangeError when an option or a token id is invalid.
@@ -48,16 +49,17 @@ export function createMemoryStore(options: MemoryStoreOptions): TokenStore {
     numSentences += doc.length;
     for (const sentence of doc) numTokens += sentence.length;
   }
-  const tokens = new Int32Array(numTokens);
+  // Shared memory, so that worker threads can read the tokens themselves (see `source()`).
+  const tokens = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, numTokens)), 0, numTokens);
   const sentenceLengths = new Int32Array(numSentences);
-  const sentenceStarts = new Float64Array(numSentences + 1);
   const documentIndex = new Int32Array(documents.length + 1);
+  const documentTokenStarts = new Float64Array(documents.length + 1);
   let s = 0;
   let t = 0;
   for (let d = 0; d < documents.length; d++) {
     documentIndex[d] = s;
+    documentTokenStarts[d] = t;
     for (const sentence of documents[d]) {
-      sentenceStarts[s] = t;
       sentenceLengths[s] = sentence.length;
       for (const id of sentence) {
         if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
@@ -68,8 +70,8 @@ export function createMemoryStore(options: MemoryStoreOptions): TokenStore {
       s++;
     }
   }
-  sentenceStarts[numSentences] = numTokens;
   documentIndex[documents.length] = numSentences;
+  documentTokenStarts[documents.length] = numTokens;
 
   return {
     prefix: '',
@@ -80,9 +82,14 @@ export function createMemoryStore(options: MemoryStoreOptions): TokenStore {
     numDocuments: documents.length,
     numSentences,
     numTokens,
-    sentenceLengths,
-    sentenceStarts,
     documentIndex,
+    documentTokenStarts,
+    readSentenceLengths(first: number, count: number, out?: Int32Array): Int32Array {
+      checkSentenceRange(this, first, count, out);
+      const target = out ? out.subarray(0, count) : new Int32Array(count);
+      target.set(sentenceLengths.subarray(first, first + count));
+      return target;
+    },
     readTokens(start: number, count: number, out: Int32Array, outOffset = 0): void {
       if (start < 0 || count < 0 || start + count > numTokens) {
         throw new RangeError(`readTokens(${start}, ${count}) is outside [0, ${numTokens})`);
@@ -95,6 +102,9 @@ export function createMemoryStore(options: MemoryStoreOptions): TokenStore {
         throw new RangeError(`readBytes(${position}, ${target.length}) is outside [0, ${bytes.length})`);
       }
       target.set(bytes.subarray(position, position + target.length));
+    },
+    source(): TokenSource {
+      return { kind: 'shared', buffer: tokens.buffer as SharedArrayBuffer, tokenOffset: 0, numTokens, elemSize: 4 };
     },
     close(): void {},
   };

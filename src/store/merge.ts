@@ -2,7 +2,11 @@
 import { MaskpackError } from '../errors.js';
 import type { StoreManifest } from './manifest.js';
 import { openStore, type OpenedStore } from './reader.js';
-import { createStoreWriter } from './writer.js';
+import { Arena, createKernelMemory, FIRST_CLAIM } from '../wasm/arena.js';
+import { instantiate } from '../wasm/module.js';
+import { IdCheck } from '../wasm/tokens.js';
+import { forEachSentenceChunk } from './layout.js';
+import { createStoreWriter, type StoreWriter } from './writer.js';
 
 const COPY_BYTES = 8 << 20;
 
@@ -12,19 +16,38 @@ function compatibility(m: StoreManifest): string {
   return JSON.stringify([name, source, sha256 ?? null, vocabSize, m.idx.dtype, m.specialTokens, m.wordStarts, m.whitespace]);
 }
 
+/** Options of {@link mergeStores}. */
+export interface MergeOptions {
+  /**
+   * Stops the merge between two chunks of 8 MiB: nothing is left at `out` (the writer's
+   * temporaries are removed) and the promise rejects with `signal.reason`.
+   */
+  readonly signal?: AbortSignal;
+}
+
 /**
- * Write the documents of `prefixes`, in order, into a new store at `out`. Every input is fully
- * validated first (ids included); all must share tokenizer, vocabulary, special ids, word
- * starts and dtype (`ERR_BAD_INPUT` otherwise). Returns the new manifest.
+ * Write the documents of `prefixes`, in order, into a new store at `out`, in constant memory at
+ * about the disk's speed. Every input is fully validated (its structure when opened, its ids as
+ * they are copied: a bad id aborts the merge and leaves nothing at `out`); all must share
+ * tokenizer, vocabulary, special ids, word starts and dtype (`ERR_BAD_INPUT` otherwise). Returns
+ * the new manifest. The copy yields to the event loop between chunks, so signals and timers are
+ * served while it runs.
  */
-export async function mergeStores(prefixes: readonly string[], out: string): Promise<StoreManifest> {
+export async function mergeStores(prefixes: readonly string[], out: string, options: MergeOptions = {}): Promise<StoreManifest> {
   if (!Array.isArray(prefixes) || prefixes.length === 0 || !prefixes.every((p) => typeof p === 'string' && p !== '')) {
     throw new TypeError(`prefixes must be a non-empty array of non-empty strings, got ${JSON.stringify(prefixes)}`);
   }
   if (typeof out !== 'string' || out === '') throw new TypeError(`out must be a non-empty string, got ${JSON.stringify(out)}`);
+  const { signal } = options;
+  signal?.throwIfAborted();
   const stores: OpenedStore[] = [];
   try {
-    for (const p of prefixes) stores.push(openStore(p));
+    // Structure checked here; ids are checked while they are copied (one read of each .bin).
+    for (const p of prefixes) {
+      stores.push(openStore(p, { verifyIds: false }));
+      await new Promise(setImmediate);
+      signal?.throwIfAborted();
+    }
     const first = stores[0];
     const key = compatibility(first.manifest);
     for (const s of stores.slice(1)) {
@@ -37,10 +60,12 @@ export async function mergeStores(prefixes: readonly string[], out: string): Pro
       vocabSize: first.vocabSize, specials: m.specialTokens, tokenizer: m.tokenizer,
       wordStarts: m.wordStarts && first.wordStarts ? { rule: m.wordStarts.rule, description: m.wordStarts.description, table: first.wordStarts } : null,
       whitespace: m.whitespace,
+      parallelHash: true,
       provenance: { merge: stores.map((s) => ({ prefix: s.prefix, sha256: s.manifest.sha256, counts: s.manifest.counts })) },
     });
     try {
-      for (const s of stores) copyStore(s, writer);
+      const copy = copier(first.vocabSize);
+      for (const s of stores) await copyStore(s, writer, copy, signal);
       return writer.finish();
     } catch (err) {
       writer.abort();
@@ -51,27 +76,39 @@ export async function mergeStores(prefixes: readonly string[], out: string): Pro
   }
 }
 
-function copyStore(s: OpenedStore, writer: ReturnType<typeof createStoreWriter>): void {
+/**
+ * Copies one store's parts into `writer` in constant memory: the `.bin` in 8 MiB positional reads
+ * straight into kernel memory, where every id is checked (a SIMD pass) before it is written, then
+ * the sentence lengths in chunks and the document ends. Nothing per sentence is held. Yields to
+ * the event loop between chunks (and stops there when `signal` aborts).
+ */
+async function copyStore(s: OpenedStore, writer: StoreWriter, copy: Copier, signal: AbortSignal | undefined): Promise<void> {
   const width = s.dtype === 'uint16' ? 2 : 4;
-  const buf = new Uint8Array(COPY_BYTES);
-  let doc = 0;
-  let k = 0;
-  while (k < s.numSentences) {
-    let end = k;
-    while (end < s.numSentences && (end === k || (s.sentenceStarts[end + 1] - s.sentenceStarts[k]) * width <= COPY_BYTES)) end++;
-    const bytes = (s.sentenceStarts[end] - s.sentenceStarts[k]) * width;
-    const chunk = bytes <= buf.length ? buf.subarray(0, bytes) : new Uint8Array(bytes);
-    s.readBytes(s.sentenceStarts[k] * width, chunk);
-    let from = k;
-    while (from < end) {
-      while (s.documentIndex[doc + 1] <= from) doc++;
-      const to = Math.min(end, s.documentIndex[doc + 1]);
-      const a = (s.sentenceStarts[from] - s.sentenceStarts[k]) * width;
-      const b = (s.sentenceStarts[to] - s.sentenceStarts[k]) * width;
-      writer.appendRaw(chunk.subarray(a, b), s.sentenceLengths.subarray(from, to));
-      if (to === s.documentIndex[doc + 1]) writer.endDocument();
-      from = to;
-    }
-    k = end;
+  const bytes = s.numTokens * width;
+  for (let pos = 0; pos < bytes; pos += COPY_BYTES) {
+    await new Promise(setImmediate);
+    signal?.throwIfAborted();
+    const n = Math.min(COPY_BYTES, bytes - pos);
+    const view = copy.arena.u8(copy.ptr, n);
+    s.readBytes(pos, view);
+    copy.ids.check(`${s.prefix}.bin`, copy.ptr, n / width, width, pos / width);
+    writer.appendRawTokens(view);
   }
+  const base = writer.numSentences;
+  forEachSentenceChunk(s, (lengths) => writer.appendSentenceLengths(lengths));
+  for (let d = 0; d < s.numDocuments; d++) writer.endDocumentAt(base + s.documentIndex[d + 1]);
+}
+
+/** A copy buffer in kernel memory and the id check over it. */
+interface Copier {
+  readonly arena: Arena;
+  readonly ptr: number;
+  readonly ids: IdCheck;
+}
+
+function copier(vocabSize: number): Copier {
+  const memory = createKernelMemory(COPY_BYTES + (1 << 16));
+  const arena = new Arena(memory);
+  const ptr = arena.claim(COPY_BYTES);
+  return { arena, ptr, ids: new IdCheck(instantiate(memory, FIRST_CLAIM), arena, vocabSize) };
 }

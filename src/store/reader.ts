@@ -1,15 +1,17 @@
 /**
  * Opening a store: validate every file (see `validate.ts`), then serve positional reads of
- * `<prefix>.bin`. Nothing is memory-mapped; the index arrays live in memory (16 bytes per
- * sentence) and tokens are read on demand.
+ * `<prefix>.bin` (tokens) and `<prefix>.idx` (sentence lengths). Nothing is memory-mapped and
+ * nothing per sentence or per token stays in memory: only the per-document arrays (12 bytes per
+ * document). The operating system's page cache is the cache.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { MaskpackError } from '../errors.js';
-import { DTYPE_BYTES, storePaths, type StoreDtype } from './format.js';
+import { DTYPE_BYTES, IDX_HEADER_BYTES, storePaths, type StoreDtype } from './format.js';
 import type { StoreManifest } from './manifest.js';
-import type { SpecialTokens, TokenStore } from './types.js';
-import { checkManifest, corrupt, parseIdx } from './validate.js';
+import { checkSentenceRange } from './layout.js';
+import type { SpecialTokens, TokenSource, TokenStore } from './types.js';
+import { checkManifest, corrupt, parseIdx, parseManifest, type ParsedIdx } from './validate.js';
 
 /** How much of a store {@link openStore} verifies beyond the structure (which it always checks). */
 export interface OpenStoreOptions {
@@ -83,6 +85,49 @@ function scanIds(file: string, fd: number, dtype: StoreDtype, numTokens: number,
   }
 }
 
+/** The largest manifest accepted: far above any real one (a 2^24-id word-start bitset is 2.8 MB of base64). */
+export const MAX_MANIFEST_BYTES = 64 << 20;
+
+/** `file` opened for reading without blocking, if it is a regular file (ERR_STORE_IO otherwise, naming it). */
+function openRegular(file: string): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    throw io(file, err);
+  }
+  let regular = false;
+  try {
+    regular = fs.fstatSync(fd).isFile();
+  } catch (err) {
+    fs.closeSync(fd);
+    throw io(file, err);
+  }
+  if (!regular) {
+    fs.closeSync(fd);
+    throw new MaskpackError('ERR_STORE_IO', `${file}: is not a regular file (a FIFO, a device or a directory); a store's files must be regular files`);
+  }
+  return fd;
+}
+
+/** The manifest's text, at most {@link MAX_MANIFEST_BYTES} (ERR_STORE_CORRUPT beyond). */
+function readManifestText(file: string, fd: number): string {
+  let size: number;
+  try {
+    size = fs.fstatSync(fd).size;
+  } catch (err) {
+    throw io(file, err);
+  }
+  if (size > MAX_MANIFEST_BYTES) throw corrupt(file, 'file size', `is ${size} bytes, more than a manifest can need (${MAX_MANIFEST_BYTES})`);
+  const b = Buffer.allocUnsafe(size);
+  try {
+    readFully(fd, b, 0);
+  } catch (err) {
+    throw io(file, err);
+  }
+  return b.toString('utf8');
+}
+
 class FileTokenStore implements OpenedStore {
   readonly prefix: string;
   readonly dtype: StoreDtype;
@@ -92,18 +137,21 @@ class FileTokenStore implements OpenedStore {
   readonly numDocuments: number;
   readonly numSentences: number;
   readonly numTokens: number;
-  readonly sentenceLengths: Int32Array;
-  readonly sentenceStarts: Float64Array;
   readonly documentIndex: Int32Array;
+  readonly documentTokenStarts: Float64Array;
   readonly manifest: StoreManifest;
   private fd: number;
+  private idxFd: number;
   private scratch = Buffer.allocUnsafeSlow(1 << 16);
   private readonly binFile: string;
+  private readonly idxFile: string;
 
-  constructor(prefix: string, fd: number, manifest: StoreManifest, idx: ReturnType<typeof parseIdx>, wordStarts: Uint8Array | undefined) {
+  constructor(prefix: string, fd: number, idxFd: number, manifest: StoreManifest, idx: ParsedIdx, wordStarts: Uint8Array | undefined) {
     this.prefix = prefix;
     this.fd = fd;
+    this.idxFd = idxFd;
     this.binFile = storePaths(prefix).bin;
+    this.idxFile = storePaths(prefix).idx;
     this.manifest = manifest;
     this.dtype = idx.dtype;
     this.vocabSize = manifest.tokenizer.vocabSize;
@@ -112,9 +160,24 @@ class FileTokenStore implements OpenedStore {
     this.numDocuments = idx.numDocuments;
     this.numSentences = idx.numSentences;
     this.numTokens = idx.numTokens;
-    this.sentenceLengths = idx.sentenceLengths;
-    this.sentenceStarts = idx.sentenceStarts;
     this.documentIndex = idx.documentIndex;
+    this.documentTokenStarts = idx.documentTokenStarts;
+  }
+
+  readSentenceLengths(first: number, count: number, out?: Int32Array): Int32Array {
+    checkSentenceRange(this, first, count, out);
+    const target = out ? out.subarray(0, count) : new Int32Array(count);
+    if (this.idxFd < 0) throw new MaskpackError('ERR_CLOSED', `store ${this.prefix} is closed`);
+    try {
+      readFully(this.idxFd, new Uint8Array(target.buffer, target.byteOffset, 4 * count), IDX_HEADER_BYTES + 4 * first);
+    } catch (err) {
+      throw io(this.idxFile, err);
+    }
+    return target;
+  }
+
+  source(): TokenSource {
+    return { kind: 'file', path: this.binFile, tokenOffset: 0, numTokens: this.numTokens, elemSize: DTYPE_BYTES[this.dtype] };
   }
 
   readTokens(start: number, count: number, out: Int32Array, outOffset = 0): void {
@@ -155,7 +218,9 @@ class FileTokenStore implements OpenedStore {
 
   close(): void {
     if (this.fd >= 0) fs.closeSync(this.fd);
+    if (this.idxFd >= 0) fs.closeSync(this.idxFd);
     this.fd = -1;
+    this.idxFd = -1;
   }
 
   private open(): number {
@@ -175,45 +240,46 @@ export function openStore(prefix: string, options: OpenStoreOptions = {}): Opene
     if (options[k] !== undefined && typeof options[k] !== 'boolean') throw new TypeError(`options.${k} must be a boolean, got ${JSON.stringify(options[k])}`);
   }
   const p = storePaths(prefix);
+  // Every file is opened without blocking (a FIFO would wait for a writer for ever) and must be a
+  // regular file (a device such as /dev/zero has no end); every read is bounded by its size.
+  const jsonFd = openRegular(p.json);
   let manifest: StoreManifest;
-  let text: string;
   try {
-    text = fs.readFileSync(p.json, 'utf8');
-  } catch (err) {
-    throw io(p.json, err);
+    manifest = parseManifest(p.json, readManifestText(p.json, jsonFd));
+  } finally {
+    fs.closeSync(jsonFd);
   }
-  try {
-    manifest = JSON.parse(text);
-  } catch (err) {
-    throw corrupt(p.json, 'JSON', `does not parse: ${(err as Error).message}`);
-  }
-  let idxBytes: Buffer;
+  const idxFd = openRegular(p.idx);
   let fd: number;
   try {
-    idxBytes = fs.readFileSync(p.idx);
+    fd = openRegular(p.bin);
   } catch (err) {
-    throw io(p.idx, err);
+    fs.closeSync(idxFd);
+    throw err;
   }
+  let file = p.idx;
   try {
-    fd = fs.openSync(p.bin, 'r');
-  } catch (err) {
-    throw io(p.bin, err);
-  }
-  try {
+    const idxSize = fs.fstatSync(idxFd).size;
+    file = p.bin;
     const binSize = fs.fstatSync(fd).size;
-    const idx = parseIdx(p.idx, idxBytes, p.bin, binSize);
+    file = p.idx;
+    const idx = parseIdx(p.idx, (position, target) => readFully(idxFd, target, position), idxSize, p.bin, binSize);
+    file = p.json;
     const wordStarts = checkManifest(p.json, manifest, idx);
     if (options.verifyChecksums) {
-      const got = { idx: createHash('sha256').update(idxBytes).digest('hex'), bin: hashFile(p.bin) };
       for (const k of ['idx', 'bin'] as const) {
-        if (got[k] !== manifest.sha256[k]) throw corrupt(p[k], 'sha256', `is ${got[k]}, but ${p.json} records ${manifest.sha256[k]}`);
+        file = p[k];
+        const got = hashFile(p[k]);
+        if (got !== manifest.sha256[k]) throw corrupt(p[k], 'sha256', `is ${got}, but ${p.json} records ${manifest.sha256[k]}`);
       }
     }
+    file = p.bin;
     if (options.verifyIds !== false) scanIds(p.bin, fd, idx.dtype, idx.numTokens, manifest.tokenizer.vocabSize);
-    return new FileTokenStore(prefix, fd, manifest, idx, wordStarts);
+    return new FileTokenStore(prefix, fd, idxFd, manifest, idx, wordStarts);
   } catch (err) {
     fs.closeSync(fd);
+    fs.closeSync(idxFd);
     if (err instanceof MaskpackError) throw err;
-    throw io(p.bin, err);
+    throw io(file, err);
   }
 }

@@ -2,6 +2,7 @@
  * A view of a contiguous range of a store's documents as a store of its own, without copying
  * tokens: for held-out evaluation, or to train on part of a corpus.
  */
+import { checkSentenceRange } from './layout.js';
 import type { TokenStore } from './types.js';
 
 /**
@@ -15,11 +16,12 @@ export function sliceDocuments(store: TokenStore, first: number, end: number): T
   }
   const s0 = store.documentIndex[first];
   const s1 = store.documentIndex[end];
-  const t0 = store.sentenceStarts[s0];
-  const t1 = store.sentenceStarts[s1];
+  const t0 = store.documentTokenStarts[first];
+  const t1 = store.documentTokenStarts[end];
   const elemSize = store.dtype === 'uint16' ? 2 : 4;
-  const sentenceStarts = Float64Array.from(store.sentenceStarts.subarray(s0, s1 + 1), (t) => t - t0);
+  const documentTokenStarts = Float64Array.from(store.documentTokenStarts.subarray(first, end + 1), (t) => t - t0);
   const documentIndex = Int32Array.from(store.documentIndex.subarray(first, end + 1), (s) => s - s0);
+  const source = store.source?.();
   return {
     prefix: '',
     dtype: store.dtype,
@@ -29,9 +31,12 @@ export function sliceDocuments(store: TokenStore, first: number, end: number): T
     numDocuments: end - first,
     numSentences: s1 - s0,
     numTokens: t1 - t0,
-    sentenceLengths: store.sentenceLengths.subarray(s0, s1),
-    sentenceStarts,
     documentIndex,
+    documentTokenStarts,
+    readSentenceLengths(firstSentence, count, out) {
+      checkSentenceRange(this, firstSentence, count, out);
+      return store.readSentenceLengths(s0 + firstSentence, count, out);
+    },
     readTokens(start, count, out, outOffset = 0) {
       if (start < 0 || count < 0 || start + count > t1 - t0) throw new RangeError(`tokens [${start}, ${start + count}) are outside the slice's ${t1 - t0}`);
       store.readTokens(t0 + start, count, out, outOffset);
@@ -42,6 +47,7 @@ export function sliceDocuments(store: TokenStore, first: number, end: number): T
       }
       store.readBytes(t0 * elemSize + position, target);
     },
+    ...(source ? { source: () => ({ ...source, tokenOffset: source.tokenOffset + t0, numTokens: t1 - t0 }) } : {}),
     close() {},
   };
 }

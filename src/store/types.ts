@@ -16,17 +16,25 @@ export interface SpecialTokens {
   readonly all: readonly number[];
 }
 
-/** The shape of a store: what the sample index is built from. */
+/**
+ * The shape of a store: what the sample index is built from. Only per-document arrays live in
+ * memory; sentence lengths are read on demand (from the `.idx` for a file store), so a store's
+ * memory does not grow with its number of sentences or tokens.
+ */
 export interface StoreLayout {
   readonly numDocuments: number;
   readonly numSentences: number;
   readonly numTokens: number;
-  /** Tokens in each sentence, `[numSentences]`. */
-  readonly sentenceLengths: Int32Array;
-  /** First token of each sentence in the flat token sequence, `[numSentences + 1]`; the last entry is `numTokens`. */
-  readonly sentenceStarts: Float64Array;
   /** First sentence of each document, `[numDocuments + 1]`; starts at 0, ends at `numSentences`. */
   readonly documentIndex: Int32Array;
+  /** First token of each document in the flat token sequence, `[numDocuments + 1]`; the last entry is `numTokens`. */
+  readonly documentTokenStarts: Float64Array;
+  /**
+   * Tokens in each of the sentences `[first, first + count)`: written into `out` (from index 0)
+   * when given, else into a fresh array; returns the `count` values (a view of `out`).
+   * @throws RangeError for a range outside the store or an `out` that is too short.
+   */
+  readSentenceLengths(first: number, count: number, out?: Int32Array): Int32Array;
 }
 
 export interface TokenStore extends StoreLayout {
@@ -45,6 +53,20 @@ export interface TokenStore extends StoreLayout {
   readTokens(start: number, count: number, out: Int32Array, outOffset?: number): void;
   /** Copy raw bytes of `<prefix>.bin` from `position` into `target` (fills it entirely). */
   readBytes(position: number, target: Uint8Array): void;
+  /**
+   * Where other threads can read this store's tokens themselves (the loader's streaming path);
+   * absent for a store that can be read only through this object.
+   */
+  source?(): TokenSource;
   /** Release file handles. */
   close(): void;
 }
+
+/**
+ * A description of a store's `.bin` that can be posted to a worker thread, which then reads
+ * token ranges from it by itself: a file (positional reads) or shared memory.
+ */
+export type TokenSource =
+  | { readonly kind: 'file'; readonly path: string; readonly tokenOffset: number; readonly numTokens: number; readonly elemSize: 2 | 4 }
+  | { readonly kind: 'shared'; readonly buffer: SharedArrayBuffer; readonly tokenOffset: number; readonly numTokens: number; readonly elemSize: 2 | 4 };
+

@@ -2,34 +2,119 @@
  * Validation of a store's files before anything reads tokens from them. Every failure is a
  * `MaskpackError` `ERR_STORE_CORRUPT` whose message names the file, the field and the value.
  */
+import { createHash } from 'node:crypto';
 import { MaskpackError } from '../errors.js';
+import { MAX_SPECIALS } from '../wasm/abi.js';
 import {
   DTYPE_BYTES, DTYPE_CODES, IDX_HEADER_BYTES, IDX_MAGIC, IDX_VERSION, idxByteLength, type StoreDtype,
 } from './format.js';
 import { decodeBitset, MANIFEST_FORMAT, MANIFEST_VERSION, type StoreManifest } from './manifest.js';
-import type { StoreLayout } from './types.js';
 
 /** A `MaskpackError` `ERR_STORE_CORRUPT` for `file`, naming `field`. */
 export function corrupt(file: string, field: string, detail: string): MaskpackError {
   return new MaskpackError('ERR_STORE_CORRUPT', `${file}: ${field} ${detail}`);
 }
 
-/** The parsed and validated `.idx`. */
-export interface ParsedIdx extends StoreLayout {
-  readonly dtype: StoreDtype;
+/** Characters of a bad value quoted in an error message, at most. */
+const SHOWN = 120;
+
+/** A value as JSON for an error message: at most {@link SHOWN} characters, never throwing. */
+export function show(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > SHOWN ? `${text.slice(0, SHOWN)}… (${text.length} characters)` : text;
 }
 
-const TWO32 = 4294967296;
+/** Nesting of arrays and objects a manifest may have (a real one has 3). */
+const MAX_DEPTH = 32;
 
 /**
- * Parse and check an `.idx` image against the `.bin` size: magic, version, dtype, counts vs the
- * file size, lengths non-negative, pointers starting at 0 and advancing by exactly each length,
- * the `.bin` size, and the document index (0 first, non-decreasing, `S` last).
+ * Parses a manifest's text: JSON, nested at most {@link MAX_DEPTH} levels (checked before
+ * parsing, so a hostile file cannot exhaust the stack anywhere later).
+ * @throws MaskpackError `ERR_STORE_CORRUPT` naming `file`.
  */
-export function parseIdx(file: string, b: Buffer, binFile: string, binSize: number): ParsedIdx {
-  if (b.length < IDX_HEADER_BYTES) {
-    throw corrupt(file, 'header', `is truncated: ${b.length} bytes, need at least ${IDX_HEADER_BYTES}`);
+export function parseManifest(file: string, text: string): StoreManifest {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_DEPTH) throw corrupt(file, 'JSON', `is nested more than ${MAX_DEPTH} levels deep (at character ${i})`);
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
   }
+  try {
+    return JSON.parse(text) as StoreManifest;
+  } catch (err) {
+    throw corrupt(file, 'JSON', `does not parse: ${(err as Error).message.slice(0, SHOWN)}`);
+  }
+}
+
+/** The largest vocabulary a store may declare: tables per id cost a byte each in every thread. */
+export const MAX_VOCAB_SIZE = 1 << 24;
+
+/**
+ * The manifest's content digest (`sha256.manifest`): sha256 of the canonical JSON of every field
+ * that decides what the store's ids mean or hold — format, formatVersion, idx, tokenizer,
+ * specialTokens, wordStarts, whitespace, counts and the two file checksums — in this fixed
+ * order (`provenance` is free-form and not covered).
+ */
+export function manifestDigest(m: StoreManifest): string {
+  const content = [m.format, m.formatVersion, m.idx, m.tokenizer, m.specialTokens, m.wordStarts, m.whitespace, m.counts, m.sha256?.bin, m.sha256?.idx];
+  return createHash('sha256').update(canonicalJson(content)).digest('hex');
+}
+
+/** JSON with every object's keys in sorted order (so the digest does not depend on key order). */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** The parsed and validated `.idx`: its header and per-document arrays (sentences stay in the file). */
+export interface ParsedIdx {
+  readonly dtype: StoreDtype;
+  readonly numDocuments: number;
+  readonly numSentences: number;
+  readonly numTokens: number;
+  readonly documentIndex: Int32Array;
+  readonly documentTokenStarts: Float64Array;
+}
+
+/** Positional reads of a file: fills `target` from byte `position` (throws at end of file). */
+export type ReadAt = (position: number, target: Uint8Array) => void;
+
+const TWO32 = 4294967296;
+/** Sentences validated per step: 12 MiB of lengths and pointers read at a time. */
+const SENTENCE_CHUNK = 1 << 20;
+/** Document-index entries read per step. */
+const DOCUMENT_CHUNK = 1 << 17;
+
+/**
+ * Parse and check an `.idx` through positional reads, in constant memory besides the
+ * per-document arrays it returns: magic, version, dtype, counts vs the file size, the document
+ * index (0 first, non-decreasing, `S` last), every length non-negative, pointers starting at 0
+ * and advancing by exactly each length, and the `.bin` size.
+ */
+export function parseIdx(file: string, read: ReadAt, idxSize: number, binFile: string, binSize: number): ParsedIdx {
+  if (idxSize < IDX_HEADER_BYTES) {
+    throw corrupt(file, 'header', `is truncated: ${idxSize} bytes, need at least ${IDX_HEADER_BYTES}`);
+  }
+  const b = Buffer.alloc(IDX_HEADER_BYTES);
+  read(0, b);
   if (!b.subarray(0, 9).equals(IDX_MAGIC)) {
     throw corrupt(file, 'magic', `is ${JSON.stringify(b.subarray(0, 9).toString('latin1'))}, expected "MMIDIDX\\x00\\x00"`);
   }
@@ -45,63 +130,92 @@ export function parseIdx(file: string, b: Buffer, binFile: string, binSize: numb
   const S = Number(S64);
   const D = Number(D64) - 1;
   const expected = idxByteLength(S, D);
-  if (b.length !== expected) {
-    throw corrupt(file, 'file size', `is ${b.length} bytes, expected ${expected} for sequence count ${S} and document count ${D + 1}`);
+  if (idxSize !== expected) {
+    throw corrupt(file, 'file size', `is ${idxSize} bytes, expected ${expected} for sequence count ${S} and document count ${D + 1}`);
   }
-  let off = IDX_HEADER_BYTES;
-  const sentenceLengths = new Int32Array(S);
-  new Uint8Array(sentenceLengths.buffer).set(b.subarray(off, off + 4 * S));
-  off += 4 * S;
+  const documentIndex = readDocumentIndex(file, read, IDX_HEADER_BYTES + 12 * S, S, D);
+
   const width = DTYPE_BYTES[dtype];
-  const sentenceStarts = new Float64Array(S + 1);
-  const pointers = new Uint32Array(2 * S);
-  new Uint8Array(pointers.buffer).set(b.subarray(off, off + 8 * S));
+  const documentTokenStarts = new Float64Array(D + 1);
+  const lengths = new Int32Array(Math.min(S, SENTENCE_CHUNK));
+  const pointers = new Uint32Array(2 * lengths.length);
   let tokens = 0;
-  for (let i = 0; i < S; i++) {
-    const n = sentenceLengths[i];
-    if (n < 0) throw corrupt(file, `sequence lengths[${i}]`, `is ${n}, must be non-negative`);
-    const lo = pointers[2 * i];
-    const hi = pointers[2 * i + 1];
-    const ptr = hi * TWO32 + lo;
-    if (hi >= 0x200000 || ptr !== tokens * width) {
-      throw corrupt(file, `sequence pointers[${i}]`, `is ${b.readBigInt64LE(off + 8 * i)}, expected ${tokens * width} (sum of the preceding lengths × ${width} bytes)`);
+  let d = 0;
+  for (let first = 0; first < S; first += SENTENCE_CHUNK) {
+    const n = Math.min(SENTENCE_CHUNK, S - first);
+    read(IDX_HEADER_BYTES + 4 * first, new Uint8Array(lengths.buffer, 0, 4 * n));
+    read(IDX_HEADER_BYTES + 4 * S + 8 * first, new Uint8Array(pointers.buffer, 0, 8 * n));
+    for (let k = 0; k < n; k++) {
+      const i = first + k;
+      while (d <= D && documentIndex[d] === i) documentTokenStarts[d++] = tokens;
+      const len = lengths[k];
+      if (len < 0) throw corrupt(file, `sequence lengths[${i}]`, `is ${len}, must be non-negative`);
+      const hi = pointers[2 * k + 1];
+      const ptr = hi * TWO32 + pointers[2 * k];
+      if (hi >= 0x200000 || ptr !== tokens * width) {
+        const shown = BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(pointers[2 * k]));
+        throw corrupt(file, `sequence pointers[${i}]`, `is ${shown}, expected ${tokens * width} (sum of the preceding lengths × ${width} bytes)`);
+      }
+      tokens += len;
     }
-    sentenceStarts[i] = tokens;
-    tokens += n;
   }
-  sentenceStarts[S] = tokens;
-  off += 8 * S;
+  while (d <= D) documentTokenStarts[d++] = tokens;
   if (binSize !== tokens * width) {
     throw corrupt(binFile, 'file size', `is ${binSize} bytes, expected ${tokens * width} (${tokens} tokens of ${dtype} from the sequence lengths)`);
   }
+  return { dtype, numDocuments: D, numSentences: S, numTokens: tokens, documentIndex, documentTokenStarts };
+}
+
+/** Reads and checks the document index (0 first, non-decreasing, within [0, S], `S` last). */
+function readDocumentIndex(file: string, read: ReadAt, at: number, S: number, D: number): Int32Array {
   const documentIndex = new Int32Array(D + 1);
+  const words = new Uint32Array(2 * Math.min(D + 1, DOCUMENT_CHUNK));
+  const chunk = Buffer.from(words.buffer);
   let prev = 0;
-  for (let i = 0; i <= D; i++) {
-    const lo = b.readUInt32LE(off + 8 * i);
-    const hi = b.readUInt32LE(off + 8 * i + 4);
-    const v = hi * TWO32 + lo;
-    const shown = b.readBigInt64LE(off + 8 * i);
-    if (i === 0 && v !== 0) throw corrupt(file, 'document index[0]', `is ${shown}, expected 0`);
-    if (hi !== 0 || v > S) throw corrupt(file, `document index[${i}]`, `is ${shown}, out of range [0, ${S}]`);
-    if (v < prev) throw corrupt(file, `document index[${i}]`, `is ${v}, less than document index[${i - 1}] = ${prev}`);
-    if (i === D && v !== S) throw corrupt(file, `document index[${D}]`, `is ${v}, expected the sequence count ${S}`);
-    documentIndex[i] = v;
-    prev = v;
+  for (let first = 0; first <= D; first += DOCUMENT_CHUNK) {
+    const n = Math.min(DOCUMENT_CHUNK, D + 1 - first);
+    read(at + 8 * first, new Uint8Array(words.buffer, 0, 8 * n));
+    for (let k = 0; k < n; k++) {
+      const i = first + k;
+      const hi = words[2 * k + 1];
+      const v = hi * TWO32 + words[2 * k];
+      const shown = chunk.readBigInt64LE(8 * k);
+      if (i === 0 && v !== 0) throw corrupt(file, 'document index[0]', `is ${shown}, expected 0`);
+      if (hi !== 0 || v > S) throw corrupt(file, `document index[${i}]`, `is ${shown}, out of range [0, ${S}]`);
+      if (v < prev) throw corrupt(file, `document index[${i}]`, `is ${v}, less than document index[${i - 1}] = ${prev}`);
+      if (i === D && v !== S) throw corrupt(file, `document index[${D}]`, `is ${v}, expected the sequence count ${S}`);
+      documentIndex[i] = v;
+      prev = v;
+    }
   }
-  return { dtype, numDocuments: D, numSentences: S, numTokens: tokens, sentenceLengths, sentenceStarts, documentIndex };
+  return documentIndex;
 }
 
 function isId(v: unknown, vocab: number): v is number {
   return Number.isInteger(v) && (v as number) >= 0 && (v as number) < vocab;
 }
 
-/** Check a parsed manifest against itself and the `.idx`; returns the decoded word-start table. */
+/**
+ * Check a parsed manifest against itself and the `.idx`; returns the decoded word-start table.
+ * Any failure, however odd the values, is `ERR_STORE_CORRUPT` naming `file` and the field.
+ */
 export function checkManifest(file: string, m: StoreManifest, idx: ParsedIdx): Uint8Array | undefined {
-  if (m?.format !== MANIFEST_FORMAT) throw corrupt(file, 'format', `is ${JSON.stringify(m?.format)}, expected "${MANIFEST_FORMAT}"`);
-  if (m.formatVersion !== MANIFEST_VERSION) throw corrupt(file, 'formatVersion', `is ${JSON.stringify(m.formatVersion)}, expected ${MANIFEST_VERSION}`);
+  try {
+    return checkManifestFields(file, m, idx);
+  } catch (err) {
+    if (err instanceof MaskpackError) throw err;
+    throw corrupt(file, 'content', `cannot be checked: ${(err as Error).message.slice(0, SHOWN)}`);
+  }
+}
+
+function checkManifestFields(file: string, m: StoreManifest, idx: ParsedIdx): Uint8Array | undefined {
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) throw corrupt(file, 'JSON', `is ${show(m)}, expected an object`);
+  if (m.format !== MANIFEST_FORMAT) throw corrupt(file, 'format', `is ${show(m.format)}, expected "${MANIFEST_FORMAT}"`);
+  if (m.formatVersion !== MANIFEST_VERSION) throw corrupt(file, 'formatVersion', `is ${show(m.formatVersion)}, expected ${MANIFEST_VERSION}`);
   const vocab = m.tokenizer?.vocabSize;
-  if (!Number.isInteger(vocab) || vocab < 1) throw corrupt(file, 'tokenizer.vocabSize', `is ${JSON.stringify(vocab)}, expected a positive integer`);
-  if (m.idx?.dtype !== idx.dtype) throw corrupt(file, 'idx.dtype', `is ${JSON.stringify(m.idx?.dtype)}, but the .idx says ${idx.dtype}`);
+  if (!Number.isInteger(vocab) || vocab < 1) throw corrupt(file, 'tokenizer.vocabSize', `is ${show(vocab)}, expected a positive integer`);
+  if (vocab > MAX_VOCAB_SIZE) throw corrupt(file, 'tokenizer.vocabSize', `is ${vocab}, larger than maskpack supports (${MAX_VOCAB_SIZE})`);
+  if (m.idx?.dtype !== idx.dtype) throw corrupt(file, 'idx.dtype', `is ${show(m.idx?.dtype)}, but the .idx says ${idx.dtype}`);
   if (idx.dtype === 'uint16' && vocab > 65536) throw corrupt(file, 'tokenizer.vocabSize', `is ${vocab}, too large for dtype uint16`);
   const c = m.counts ?? ({} as StoreManifest['counts']);
   const pairs: [string, unknown, number][] = [
@@ -109,21 +223,29 @@ export function checkManifest(file: string, m: StoreManifest, idx: ParsedIdx): U
     ['counts.sentences', c.sentences, idx.numSentences],
     ['counts.tokens', c.tokens, idx.numTokens],
   ];
-  for (const [field, got, want] of pairs) if (got !== want) throw corrupt(file, field, `is ${JSON.stringify(got)}, but the .idx has ${want}`);
+  for (const [field, got, want] of pairs) if (got !== want) throw corrupt(file, field, `is ${show(got)}, but the .idx has ${want}`);
   const sp = m.specialTokens;
   for (const k of ['bos', 'eos', 'cls', 'sep', 'pad', 'unk', 'mask'] as const) {
-    if (!isId(sp?.[k], vocab)) throw corrupt(file, `specialTokens.${k}`, `is ${JSON.stringify(sp?.[k])}, expected an id in [0, ${vocab})`);
+    if (!isId(sp?.[k], vocab)) throw corrupt(file, `specialTokens.${k}`, `is ${show(sp?.[k])}, expected an id in [0, ${vocab})`);
   }
   if (!Array.isArray(sp.all) || !sp.all.every((v) => isId(v, vocab))) {
-    throw corrupt(file, 'specialTokens.all', `is ${JSON.stringify(sp.all)}, expected an array of ids in [0, ${vocab})`);
+    throw corrupt(file, 'specialTokens.all', `is ${show(sp.all)}, expected an array of ids in [0, ${vocab})`);
   }
+  const distinct = new Set([...sp.all, sp.mask]).size;
+  if (distinct > MAX_SPECIALS) throw corrupt(file, 'specialTokens.all', `holds ${distinct - 1} ids besides the mask id, more than maskpack supports (${MAX_SPECIALS - 1})`);
   for (const k of ['bin', 'idx'] as const) {
     if (typeof m.sha256?.[k] !== 'string' || !/^[0-9a-f]{64}$/.test(m.sha256[k])) {
-      throw corrupt(file, `sha256.${k}`, `is ${JSON.stringify(m.sha256?.[k])}, expected 64 hex digits`);
+      throw corrupt(file, `sha256.${k}`, `is ${show(m.sha256?.[k])}, expected 64 hex digits`);
     }
   }
-  if (m.wordStarts == null) return undefined;
-  const table = typeof m.wordStarts.bitset === 'string' ? decodeBitset(m.wordStarts.bitset, vocab) : undefined;
-  if (!table) throw corrupt(file, 'wordStarts.bitset', `does not hold ${vocab} bits`);
+  let table: Uint8Array | undefined;
+  if (m.wordStarts != null) {
+    table = typeof m.wordStarts.bitset === 'string' ? decodeBitset(m.wordStarts.bitset, vocab) : undefined;
+    if (!table) throw corrupt(file, 'wordStarts.bitset', `does not hold ${vocab} bits`);
+  }
+  const digest = (m.sha256 as { manifest?: unknown }).manifest;
+  if (digest !== undefined && digest !== manifestDigest(m)) {
+    throw corrupt(file, 'sha256.manifest', `is ${show(digest)}, but the manifest's content hashes to ${manifestDigest(m)} (a field was changed after the store was written)`);
+  }
   return table;
 }

@@ -6,20 +6,25 @@
  * Output is atomic: everything is written under `<file>.<pid>-<n>.tmp` names, flushed with
  * fsync, and renamed in the order .bin, .idx, .json on {@link StoreWriter.finish}. An existing
  * `<prefix>.json` is removed first, so an interruption never leaves a manifest beside files it
- * does not describe. {@link StoreWriter.abort} deletes the temporaries.
+ * does not describe. {@link StoreWriter.abort} deletes the temporaries; those of a run that was
+ * killed are removed by the next writer to the same prefix (once their process is gone).
  */
 import { createHash, type Hash } from 'node:crypto';
+import { ParallelHash } from './parallel-hash.js';
 import { SpillList } from './spill.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MaskpackError } from '../errors.js';
+import { writeError } from './io-error.js';
+import { removeStaleTemporaries } from '../stale.js';
 import {
-  DTYPE_BYTES, dtypeForVocab, encodeIdxHeader, storePaths, writeInt64s, type StoreDtype,
+  DTYPE_BYTES, dtypeForVocab, encodeIdxHeader, int64s, storePaths, type StoreDtype,
 } from './format.js';
 import {
   encodeBitset, MANIFEST_FORMAT, MANIFEST_VERSION, type StoreManifest, type TokenizerIdentity,
 } from './manifest.js';
 import type { SpecialTokens } from './types.js';
+import { manifestDigest } from './validate.js';
 
 /** What a store describes besides its tokens. */
 export interface StoreWriterOptions {
@@ -32,9 +37,25 @@ export interface StoreWriterOptions {
   /** How whitespace between sentences is kept; recorded in the manifest. */
   readonly whitespace?: string;
   readonly provenance?: Record<string, unknown>;
+  /**
+   * Hash `.bin` and `.idx` in a thread of their own, so that writing does not wait for sha256
+   * (for `merge`, which copies at disk speed). Default false.
+   */
+  readonly parallelHash?: boolean;
 }
 
 const WRITE_BUFFER_BYTES = 1 << 20;
+
+/** The writer's pid in the name of a temporary of the store `base` (`<base>.bin.<pid>-<n>.tmp`, …). */
+function temporaryPid(base: string): (name: string) => number | undefined {
+  const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`^${escaped}\\.(?:bin|json|idx(?:\\.lengths|\\.docs)?)\\.(\\d+)-\\d+\\.tmp$`);
+  return (name) => {
+    const m = pattern.exec(name);
+    return m ? Number(m[1]) : undefined;
+  };
+}
+
 let tmpCounter = 0;
 
 /** Writes one store; see the module comment for the atomicity contract. */
@@ -44,7 +65,7 @@ export class StoreWriter {
   private readonly options: StoreWriterOptions;
   private readonly tmp: { bin: string; idx: string; json: string; lengths: string; docs: string };
   private binFd = -1;
-  private readonly binHash: Hash = createHash('sha256');
+  private readonly binHash: Hash | ParallelHash;
   private readonly buf = Buffer.allocUnsafeSlow(WRITE_BUFFER_BYTES);
   private bufUsed = 0;
   private lengths!: SpillList;
@@ -53,6 +74,8 @@ export class StoreWriter {
   private documents = 0;
   private docFirstSentence = 0;
   private tokens = 0;
+  /** Tokens written to `.bin` (equal to `tokens`, the sum of the lengths, unless the raw merge path is mid-way). */
+  private binTokens = 0;
   private state: 'open' | 'finished' | 'aborted' = 'open';
   /** Written into the manifest by {@link finish}; may be set until then. */
   provenance: Record<string, unknown> | undefined;
@@ -75,6 +98,7 @@ export class StoreWriter {
     }
     this.prefix = prefix;
     this.options = options;
+    this.binHash = options.parallelHash ? new ParallelHash() : createHash('sha256');
     this.provenance = options.provenance;
     this.wordStarts = options.wordStarts ?? null;
     this.dtype = dtypeForVocab(v);
@@ -85,7 +109,9 @@ export class StoreWriter {
       lengths: `${p.idx}.lengths.${tag}`, docs: `${p.idx}.docs.${tag}`,
     };
     try {
-      fs.mkdirSync(path.dirname(path.resolve(prefix)), { recursive: true });
+      const dir = path.dirname(path.resolve(prefix));
+      fs.mkdirSync(dir, { recursive: true });
+      removeStaleTemporaries(dir, temporaryPid(path.basename(prefix)));
       this.binFd = fs.openSync(this.tmp.bin, 'w');
       this.lengths = new SpillList(this.tmp.lengths);
       this.docIndex = new SpillList(this.tmp.docs);
@@ -137,6 +163,7 @@ export class StoreWriter {
       i += n;
     }
     this.tokens += total;
+    this.binTokens += total;
   }
 
   /**
@@ -159,6 +186,47 @@ export class StoreWriter {
       this.writeBin(bytes);
     }
     this.tokens += total;
+    this.binTokens += total;
+  }
+
+  /**
+   * The merge path, which copies a store's parts at disk speed: raw `.bin` bytes of already
+   * validated tokens (a whole number of tokens in this writer's dtype), with the sentences'
+   * lengths given separately ({@link appendSentenceLengths}); both must add up to the same
+   * tokens by {@link finish}.
+   */
+  appendRawTokens(bytes: Uint8Array): void {
+    this.checkOpen();
+    const width = DTYPE_BYTES[this.dtype];
+    if (bytes.length % width !== 0) throw new RangeError(`bytes.length must be a multiple of ${width}, got ${bytes.length}`);
+    this.flush();
+    this.writeBin(bytes);
+    this.binTokens += bytes.length / width;
+  }
+
+  /** The merge path: lengths of sentences whose tokens come (or came) through {@link appendRawTokens}. */
+  appendSentenceLengths(lengths: Int32Array): void {
+    this.checkOpen();
+    this.pushLengths(lengths);
+    let total = 0;
+    for (let i = 0; i < lengths.length; i++) total += lengths[i];
+    this.tokens += total;
+  }
+
+  /**
+   * The merge path: closes the current document after sentence `end` (a count of sentences so
+   * far, at least the previous document's end and at most {@link numSentences}); a document
+   * without sentences is not recorded, as with {@link endDocument}.
+   */
+  endDocumentAt(end: number): void {
+    this.checkOpen();
+    if (!Number.isInteger(end) || end < this.docFirstSentence || end > this.sentences) {
+      throw new RangeError(`document end must be an integer in [${this.docFirstSentence}, ${this.sentences}], got ${end}`);
+    }
+    if (end === this.docFirstSentence) return;
+    this.documents++;
+    this.docIndex.push(end);
+    this.docFirstSentence = end;
   }
 
   /** Close the current document. A document without sentences is not recorded. */
@@ -182,6 +250,10 @@ export class StoreWriter {
    */
   finish(): StoreManifest {
     this.checkOpen();
+    if (this.binTokens !== this.tokens) {
+      this.abort();
+      throw new RangeError(`the sentence lengths add up to ${this.tokens} tokens, but ${this.binTokens} were written`);
+    }
     this.endDocument();
     if (this.wordStarts && this.wordStarts.table.length !== this.options.vocabSize) {
       throw new RangeError(`wordStarts.table must have vocabSize (${this.options.vocabSize}) entries, got ${this.wordStarts.table.length}`);
@@ -193,7 +265,7 @@ export class StoreWriter {
       this.binFd = -1;
       const idxSha = this.writeIdx();
       const o = this.options;
-      const manifest: StoreManifest = {
+      const content: StoreManifest = {
         format: MANIFEST_FORMAT,
         formatVersion: MANIFEST_VERSION,
         idx: { layout: 'MMIDIDX', version: 1, dtype: this.dtype },
@@ -204,9 +276,10 @@ export class StoreWriter {
           : null,
         whitespace: o.whitespace ?? 'unspecified',
         counts: { documents: this.documents, sentences: this.sentences, tokens: this.tokens },
-        sha256: { bin: this.binHash.digest('hex'), idx: idxSha },
+        sha256: { bin: this.binHash.digest('hex') as string, idx: idxSha },
         ...(this.provenance ? { provenance: this.provenance } : {}),
       };
+      const manifest: StoreManifest = { ...content, sha256: { ...content.sha256, manifest: manifestDigest(content) } };
       const fd = fs.openSync(this.tmp.json, 'w');
       fs.writeSync(fd, JSON.stringify(manifest, null, 2) + '\n');
       fs.fsyncSync(fd);
@@ -231,6 +304,7 @@ export class StoreWriter {
   abort(): void {
     if (this.state !== 'open') return;
     this.state = 'aborted';
+    if (this.binHash instanceof ParallelHash) this.binHash.dispose();
     if (this.binFd >= 0) {
       try { fs.closeSync(this.binFd); } catch { /* already closed */ }
       this.binFd = -1;
@@ -266,17 +340,25 @@ export class StoreWriter {
   private writeBin(bytes: Uint8Array): void {
     this.binHash.update(bytes);
     let off = 0;
-    while (off < bytes.length) off += fs.writeSync(this.binFd, bytes, off, bytes.length - off);
+    try {
+      while (off < bytes.length) off += fs.writeSync(this.binFd, bytes, off, bytes.length - off);
+    } catch (err) {
+      throw writeError(this.tmp.bin, err);
+    }
   }
 
   /** Write the .idx temp file in chunks; returns its sha256. */
   private writeIdx(): string {
-    const hash = createHash('sha256');
+    const hash = this.options.parallelHash ? new ParallelHash() : createHash('sha256');
     const fd = fs.openSync(this.tmp.idx, 'w');
     const put = (b: Buffer): void => {
       hash.update(b);
       let off = 0;
-      while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
+      try {
+        while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
+      } catch (err) {
+        throw writeError(this.tmp.idx, err);
+      }
     };
     const S = this.sentences;
     const D = this.documents;
@@ -285,23 +367,15 @@ export class StoreWriter {
     for (const chunk of this.lengths.chunks()) put(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     let pointer = 0;
     for (const chunk of this.lengths.chunks()) {
-      const b = Buffer.allocUnsafe(chunk.length * 8);
-      writeInt64s(b, 0, chunk.length, (j) => {
-        const v = pointer;
-        pointer += chunk[j] * width;
-        return v;
-      });
-      put(b);
+      const { bytes, end } = int64s(chunk, { scale: width, start: pointer });
+      put(bytes);
+      pointer = end;
     }
     put(Buffer.alloc(8));
-    for (const chunk of this.docIndex.chunks()) {
-      const b = Buffer.allocUnsafe(chunk.length * 8);
-      writeInt64s(b, 0, chunk.length, (j) => chunk[j]);
-      put(b);
-    }
+    for (const chunk of this.docIndex.chunks()) put(int64s(chunk).bytes);
     fs.fsyncSync(fd);
     fs.closeSync(fd);
-    return hash.digest('hex');
+    return hash.digest('hex') as string;
   }
 }
 

@@ -11,8 +11,16 @@ declare namespace WebAssembly {
     readonly buffer: ArrayBuffer;
     grow(delta: number): number;
   }
+  interface ModuleExportDescriptor {
+    name: string;
+    kind: 'function' | 'global' | 'memory' | 'table' | 'tag';
+  }
   class Module {
     constructor(bytes: ArrayBufferView | ArrayBuffer);
+    static exports(module: Module): ModuleExportDescriptor[];
+  }
+  class Global {
+    readonly value: number;
   }
   class Instance {
     constructor(module: Module, imports?: Record<string, Record<string, unknown>>);

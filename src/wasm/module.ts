@@ -3,22 +3,9 @@
  * a `WebAssembly.Module` can be posted to workers, which then only instantiate it.
  */
 import { readFileSync } from 'node:fs';
+import type { KernelExports } from './abi.js';
 
-/** The kernels' raw-pointer ABI (see `assembly/index.ts`). */
-export interface KernelExports {
-  heapBase(): number;
-  findInvalid(ids: number, n: number, vocabSize: number): number;
-  maskSimd(params: number, src: number, dst: number, labels: number, rows: number, len: number,
-    sampleIds: number, scratch: number): number;
-  maskScalar(params: number, src: number, dst: number, labels: number, rows: number, len: number,
-    sampleIds: number, scratch: number): number;
-  collateSimd: CollateFn;
-  collateScalar: CollateFn;
-}
-
-type CollateFn = (params: number, pad: number, tokens: number, elemSize: number, items: number, rowItemStart: number,
-  rows: number, width: number, sampleIds: number, ids: number, labels: number, attention: number, types: number,
-  scratch: number) => number;
+export type { KernelExports } from './abi.js';
 
 /** WebAssembly pages are 64 KiB; the module imports a shared memory of at most 65536 pages (4 GiB). */
 export const PAGE_BYTES = 65536;

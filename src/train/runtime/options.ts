@@ -1,7 +1,24 @@
 /** Options of createTrainer: defaults and validation at the public boundary. */
 import { DEFAULT_ADAMW, type AdamWOptions } from '../model/adamw.js';
-import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '../model/config.js';
+import { DEFAULT_MODEL_CONFIG, parameterSpecs, sizeOf, type ModelConfig } from '../model/config.js';
 import type { LearningRateSchedule } from '../model/schedule.js';
+import { checkInteger, checkNumber, I32_MAX, I32_MIN, optionError } from '../../validate.js';
+
+/**
+ * Upper bounds of the model's shape, so that a typo cannot ask for more memory than a machine
+ * has: each dimension within what RoBERTa-large-sized encoders use (and then some), and the
+ * parameter count within {@link MAX_PARAMETERS}.
+ */
+export const MODEL_LIMITS = { hidden: 4096, layers: 64, heads: 256, ffn: 16384, maxPositions: 65536 } as const;
+
+/**
+ * The most parameters a trainer holds: 2^28, i.e. 4 GiB of float32 weights, gradients and the
+ * two AdamW moments (16 bytes per parameter), before ONNX Runtime's own copies and activations.
+ */
+export const MAX_PARAMETERS = 2 ** 28;
+
+/** The most ONNX Runtime threads a trainer asks for. */
+export const MAX_THREADS = 256;
 
 /** Options of {@link createTrainer}; every field is optional. */
 export interface TrainerOptions {
@@ -34,64 +51,56 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
 }
 
-function integer(name: string, v: unknown, min: number): number {
-  if (typeof v !== 'number') throw new TypeError(`options.${name} must be a number, got ${typeof v}`);
-  if (!Number.isInteger(v) || v < min) throw new RangeError(`options.${name} must be an integer >= ${min}, got ${v}`);
-  return v;
-}
-
-function real(name: string, v: unknown, lo: number, hi: number, openLo = false): number {
-  if (typeof v !== 'number') throw new TypeError(`options.${name} must be a number, got ${typeof v}`);
-  if (!(openLo ? v > lo : v >= lo) || !(v <= hi)) {
-    throw new RangeError(`options.${name} must be in ${openLo ? '(' : '['}${lo}, ${hi}], got ${v}`);
-  }
-  return v;
-}
-
 /**
  * Applies defaults and validates, naming the option and the value received.
  * @throws TypeError for a wrong type, RangeError for a bad value.
  */
 export function resolveTrainerOptions(options: unknown): ResolvedTrainerOptions {
   if (options === undefined) options = {};
-  if (!isObject(options)) throw new TypeError(`options must be an object, got ${options === null ? 'null' : typeof options}`);
+  if (!isObject(options)) throw optionError(TypeError, ['options'], (n) => `${n} must be an object, got ${options === null ? 'null' : typeof options}`);
   const o = options as TrainerOptions;
-  if (o.model !== undefined && !isObject(o.model)) throw new TypeError('options.model must be an object');
-  if (o.optimizer !== undefined && !isObject(o.optimizer)) throw new TypeError('options.optimizer must be an object');
+  if (o.model !== undefined && !isObject(o.model)) throw optionError(TypeError, ['options.model'], (n) => `${n} must be an object`);
+  if (o.optimizer !== undefined && !isObject(o.optimizer)) throw optionError(TypeError, ['options.optimizer'], (n) => `${n} must be an object`);
   const m = { ...DEFAULT_MODEL_CONFIG, ...o.model };
+  const L = MODEL_LIMITS;
   const model: ModelConfig = {
-    vocabSize: integer('model.vocabSize', m.vocabSize, 2),
-    hidden: integer('model.hidden', m.hidden, 1),
-    layers: integer('model.layers', m.layers, 0),
-    heads: integer('model.heads', m.heads, 1),
-    ffn: integer('model.ffn', m.ffn, 1),
-    maxPositions: integer('model.maxPositions', m.maxPositions, 1),
-    ignoreIndex: integer('model.ignoreIndex', m.ignoreIndex, -(2 ** 31)),
+    vocabSize: checkInteger('options.model.vocabSize', m.vocabSize, 2, I32_MAX),
+    hidden: checkInteger('options.model.hidden', m.hidden, 1, L.hidden),
+    layers: checkInteger('options.model.layers', m.layers, 0, L.layers),
+    heads: checkInteger('options.model.heads', m.heads, 1, L.heads),
+    ffn: checkInteger('options.model.ffn', m.ffn, 1, L.ffn),
+    maxPositions: checkInteger('options.model.maxPositions', m.maxPositions, 1, L.maxPositions),
+    ignoreIndex: checkInteger('options.model.ignoreIndex', m.ignoreIndex, I32_MIN, I32_MAX),
   };
   if (model.hidden % model.heads !== 0) {
-    throw new RangeError(`options.model.heads must divide options.model.hidden (${model.hidden}), got ${model.heads}`);
+    throw optionError(RangeError, ['options.model.heads', 'options.model.hidden'], (h, d) => `${h} must divide ${d} (${model.hidden}), got ${model.heads}`);
   }
   if (model.ignoreIndex >= 0 && model.ignoreIndex < model.vocabSize) {
-    throw new RangeError(`options.model.ignoreIndex must not be a token id, got ${model.ignoreIndex}`);
+    throw optionError(RangeError, ['options.model.ignoreIndex'], (n) => `${n} must not be a token id, got ${model.ignoreIndex}`);
+  }
+  const parameters = parameterSpecs(model).reduce((n, spec) => n + sizeOf(spec), 0);
+  if (parameters > MAX_PARAMETERS) {
+    throw optionError(RangeError, ['options.model'], (n) => `${n} must have at most ${MAX_PARAMETERS.toLocaleString('en-US')} parameters ` +
+      `(4 GiB of float32 weights, gradients and AdamW moments), got ${parameters.toLocaleString('en-US')} ` +
+      `(vocabulary ${model.vocabSize}, width ${model.hidden}, ${model.layers} layers, ffn ${model.ffn}, ${model.maxPositions} positions)`);
   }
   const a = { ...DEFAULT_ADAMW, ...o.optimizer };
   const optimizer: AdamWOptions = {
-    beta1: real('optimizer.beta1', a.beta1, 0, 1),
-    beta2: real('optimizer.beta2', a.beta2, 0, 1),
-    eps: real('optimizer.eps', a.eps, 0, 1, true),
-    weightDecay: real('optimizer.weightDecay', a.weightDecay, 0, 1),
+    beta1: checkNumber('options.optimizer.beta1', a.beta1, 0, 1),
+    beta2: checkNumber('options.optimizer.beta2', a.beta2, 0, 1),
+    eps: checkNumber('options.optimizer.eps', a.eps, 0, 1, true),
+    weightDecay: checkNumber('options.optimizer.weightDecay', a.weightDecay, 0, 1),
   };
   if (optimizer.beta1 === 1 || optimizer.beta2 === 1) {
-    throw new RangeError(`options.optimizer betas must be below 1, got ${optimizer.beta1}, ${optimizer.beta2}`);
+    throw optionError(RangeError, [`options.optimizer.${optimizer.beta1 === 1 ? 'beta1' : 'beta2'}`], (n) => `${n} must be below 1, got 1`);
   }
-  const totalSteps = integer('totalSteps', o.totalSteps ?? 1000, 1);
-  const warmupSteps = integer('warmupSteps', o.warmupSteps ?? Math.ceil(0.06 * totalSteps), 0);
+  const totalSteps = checkInteger('options.totalSteps', o.totalSteps ?? 1000, 1, I32_MAX);
+  const warmupSteps = checkInteger('options.warmupSteps', o.warmupSteps ?? Math.ceil(0.06 * totalSteps), 0, I32_MAX);
   if (warmupSteps > totalSteps) {
-    throw new RangeError(`options.warmupSteps must be at most options.totalSteps (${totalSteps}), got ${warmupSteps}`);
+    throw optionError(RangeError, ['options.warmupSteps', 'options.totalSteps'], (w, t) => `${w} must be at most ${t} (${totalSteps}), got ${warmupSteps}`);
   }
-  const peak = real('learningRate', o.learningRate ?? 1e-3, 0, 10, true);
-  const seed = integer('seed', o.seed ?? 0, 0);
-  if (seed > 0xffffffff) throw new RangeError(`options.seed must be below 2^32, got ${seed}`);
-  const threads = o.threads === undefined ? undefined : integer('threads', o.threads, 1);
+  const peak = checkNumber('options.learningRate', o.learningRate ?? 1e-3, 0, 10, true);
+  const seed = checkInteger('options.seed', o.seed ?? 0, 0, 0xffffffff);
+  const threads = o.threads === undefined ? undefined : checkInteger('options.threads', o.threads, 1, MAX_THREADS);
   return { model, optimizer, schedule: { peak, warmupSteps, totalSteps }, seed, threads };
 }

@@ -2,6 +2,12 @@
 import { performance } from 'node:perf_hooks';
 import type { Batch } from '../../batch.js';
 import type { StepResult, Trainer } from './trainer.js';
+import { checkInteger } from '../../validate.js';
+
+/** The most updates one run makes (its history keeps a result per update). */
+export const MAX_STEPS = 1_000_000;
+/** The most micro-batches per update (they are all held in memory for the update). */
+export const MAX_ACCUMULATION = 1024;
 
 /** Options of {@link runTraining}. */
 export interface RunTrainingOptions {
@@ -67,10 +73,8 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
   const iterable = batches as Partial<AsyncIterable<Batch> & Iterable<Batch>> | null | undefined;
   const open = iterable?.[Symbol.asyncIterator] ?? iterable?.[Symbol.iterator];
   if (typeof open !== 'function') throw new TypeError('options.batches must be an iterable or async iterable of batches');
-  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`options.steps must be a non-negative integer, got ${steps}`);
-  if (!Number.isInteger(accumulation) || accumulation < 1) {
-    throw new RangeError(`options.accumulation must be a positive integer, got ${accumulation}`);
-  }
+  checkInteger('options.steps', steps, 0, MAX_STEPS);
+  checkInteger('options.accumulation', accumulation, 1, MAX_ACCUMULATION);
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('options.onProgress must be a function');
 
   const it = (open as (this: unknown) => AsyncIterator<Batch> | Iterator<Batch>).call(batches);
