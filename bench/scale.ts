@@ -12,7 +12,9 @@
  * - `scale.peakRssMB`: the run's peak resident memory, all threads (goal ≤ 1536 MB);
  * - `scale.smallPeakRssMB`: the same run over the SOTU store (goal: within 200 MB of it);
  * - `scale.mergeMBps`: `mergeStores` writing 10 × the 101.6 M-token store (2 GB), MB of output
- *   (`.bin` + `.idx`) per second.
+ *   (`.bin` + `.idx`) per second;
+ * - `scale.loader.workers2.cold`: the loader run again after the store's files and its cached
+ *   sample index were dropped from the page cache (`dd iflag=nocache`).
  *
  * `--quick` skips this module (it needs ~11 GB of disk and minutes to build); the full run includes it.
  */
@@ -67,13 +69,20 @@ export async function run(opts: BenchOptions): Promise<Metrics> {
   measure(big, BATCHES); // warm: builds or loads the sample index, brings the batches' pages into the page cache
   const warm = measure(big, BATCHES);
   const small = measure(sotu, BATCHES);
+  // Cold: the store's files and its cached sample index dropped from the page cache first
+  // (`dd iflag=nocache count=0` asks the kernel to drop a file's cached pages; no root needed).
+  const files = [...Object.values(storePaths(big)), ...fs.readdirSync(CACHE).filter((f) => f.startsWith(`${path.basename(big)}.`) && f.endsWith('.idx.bin')).map((f) => path.join(CACHE, f))];
+  const dropped = files.every((f) => spawnSync('dd', [`if=${f}`, 'iflag=nocache', 'count=0'], { stdio: 'ignore' }).status === 0);
+  const cold = dropped ? measure(big, BATCHES) : undefined;
   console.log(`scale: ${warm.tokens} tokens, ${(warm.tokensPerSecond / 1e6).toFixed(1)} M tok/s, peak RSS ${warm.peakRssMB.toFixed(0)} MB ` +
     `(SOTU ${small.peakRssMB.toFixed(0)} MB), open ${warm.openSeconds.toFixed(2)} s, first batch ${warm.firstBatchSeconds.toFixed(2)} s, merge ${mergeMBps.toFixed(0)} MB/s`);
+  if (cold) console.log(`scale: cold page cache ${(cold.tokensPerSecond / 1e6).toFixed(1)} M tok/s, open ${cold.openSeconds.toFixed(2)} s, first batch ${cold.firstBatchSeconds.toFixed(2)} s`);
   return {
     'scale.storeTokens': { value: warm.tokens, unit: 'tokens' },
     'scale.loader.workers2': { value: warm.tokensPerSecond, unit: 'tok/s' },
     'scale.peakRssMB': { value: warm.peakRssMB, unit: 'MB' },
     'scale.smallPeakRssMB': { value: small.peakRssMB, unit: 'MB' },
     'scale.mergeMBps': { value: mergeMBps, unit: 'MB/s' },
+    ...(cold ? { 'scale.loader.workers2.cold': { value: cold.tokensPerSecond, unit: 'tok/s' } } : {}),
   };
 }

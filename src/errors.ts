@@ -11,8 +11,10 @@ export const ERROR_CODES = {
   ERR_KERNEL: 'a WebAssembly kernel reported a failure',
   ERR_STORE_CORRUPT: 'a token store file is malformed',
   ERR_STORE_IO: 'a token store file could not be read or written',
+  ERR_EXPORT_IO: 'an export file could not be written',
   ERR_WORKER: 'a worker failed',
   ERR_CLOSED: 'the object was closed',
+  ERR_MISSING_PACKAGE: 'an optional package that this feature needs is not installed',
   ERR_STREAM_IO: 'the stream of batches could not be written',
 } as const;
 

@@ -7,6 +7,13 @@
  * All arithmetic is on unsigned 32-bit integers, wrapping modulo 2^32.
  */
 
+/**
+ * The version of the random function: it changes whenever any random decision for the same
+ * (seed, epoch, options) would change, so outputs that record it (an export's `options.json`)
+ * say which function made them.
+ */
+export const RANDOM_VERSION = 1;
+
 /** Domain constants: each decision hashes its input with its own constant. */
 export const HASH = {
   seed: 0x6a09e667,

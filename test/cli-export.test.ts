@@ -34,6 +34,13 @@ test('numpy loads exactly the loader batches of each epoch (pair format, 2 worke
       batch_offsets: { dtype: 'int32', shape: [batches.length], values: offsets },
     });
   }
+  const record = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'options.json'), 'utf8'));
+  const manifest = JSON.parse(fs.readFileSync(`${prefix}.json`, 'utf8'));
+  assert.deepEqual(record.store, { prefix: 's', sha256: manifest.sha256, counts: manifest.counts }, "the store's identity");
+  assert.deepEqual([record.options.epoch, record.options.epochs, record.options.seed, record.options.format], [3, 2, 9, 'segment-pair']);
+  assert.ok(!('workers' in record.options) && !('prefetch' in record.options));
+  const again: Batch[] = await libraryBatches(prefix, { ...record.options, epoch: 4 });
+  assert.deepEqual(concat(again.map((b) => b.labels)), loadWithNumpy(path.join(dir, 'out', 'epoch-4')).labels.values, 'the record reproduces the export');
   const text = cli(dir, ['export', 's', '--out', 'out2', '--seq-len', '48']);
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout.trim(), /^out2\/epoch-0: \d+ rows, \d+ batches, \d+ tokens$/);
@@ -43,8 +50,10 @@ test('bad flags exit 2 naming the flag, before anything is written', () => {
   for (const [args, message] of [
     [['--mask-replace-prob', '0.9', '--random-replace-prob', '0.2'], /--mask-replace-prob \+ --random-replace-prob must be at most 1/],
     [['--batch', '0'], /--batch must be an integer in \[1, /],
-    [['--epochs', '0'], /--epochs must be a positive integer, got "0"/],
-    [['--pad', 'max'], /--pad is not accepted/],
+    [['--epochs', '0'], /--epochs must be an integer in \[1, 100000\], got 0/],
+    [['--pad', 'max', '--width', 'seq-len'], /--pad is not accepted with --width seq-len/],
+    [['--width', 'wide'], /--width must be one of seq-len, epoch, batch, got "wide"/],
+    [['--dtype', 'int8'], /--dtype must be one of int32, int64, got "int8"/],
     [['--dupe-factor', 'x'], /--dupe-factor must be an integer, got "x"/],
     [['--no-such-flag'], /--no-such-flag/],
   ] as const) {

@@ -11,8 +11,38 @@ import { fileURLToPath } from 'node:url';
 import { createLoader, openStore, type Batch, type LoaderOptions } from 'maskpack';
 
 export const bin = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const dispatch = new URL('../src/cli/dispatch.js', import.meta.url).href;
 
 export interface Run { status: number | null; stdout: string; stderr: string }
+
+/**
+ * `maskpack args...` run in this process (the dispatcher the executable runs), with `cwd` as the
+ * working directory and standard output and error captured: for tables of usage errors, where a
+ * process per case would cost more than the cases.
+ */
+export async function cliHere(cwd: string, args: string[]): Promise<Run> {
+  const { main } = await import(dispatch);
+  const out = { stdout: '', stderr: '' };
+  const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
+  const before = process.cwd();
+  process.chdir(cwd);
+  // Commands write strings; the test runner's own reports (bytes) pass through.
+  const capture = (name: 'stdout' | 'stderr') => ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    if (typeof chunk !== 'string') return (writes[name] as (...a: unknown[]) => boolean).call(process[name], chunk, ...rest);
+    out[name] += chunk;
+    return true;
+  }) as typeof process.stdout.write;
+  process.stdout.write = capture('stdout');
+  process.stderr.write = capture('stderr');
+  try {
+    const status = await (main as (argv: string[]) => Promise<number>)(args);
+    return { status, ...out };
+  } finally {
+    process.stdout.write = writes.stdout;
+    process.stderr.write = writes.stderr;
+    process.chdir(before);
+  }
+}
 
 /** Run `maskpack args...` in `cwd` with piped (non-TTY) output. */
 export function cli(cwd: string, args: string[]): Run {

@@ -101,7 +101,8 @@ test('--help documents every loader flag with its default', () => {
   assert.match(r.stdout, /--workers <N> .*\(default: 0\)$/m);
   const e = cli(dir, ['export', '--help']);
   assert.match(e.stdout, /--workers <N> .*\(default: the number of cores, \d+ here\)$/m);
-  assert.doesNotMatch(e.stdout, /^ {6}--pad /m, 'export refuses --pad, so does not offer it');
+  assert.match(e.stdout, /^ {6}--pad <P> /m, 'export takes --pad (for --width epoch and batch)');
+  for (const flag of ['width', 'dtype']) assert.match(e.stdout, new RegExp(`^ {6}--${flag} <\\w+> .*\\(default: `, 'm'), `export --${flag} has a default`);
 });
 
 test('a store ingested with a tokenizer.json needs that file, and only that file, to be decoded', () => {

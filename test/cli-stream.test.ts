@@ -21,29 +21,46 @@ function rowsOf(batches: StreamedBatch[], name: string): NpyContent {
   return { dtype: parts[0].dtype, shape: [parts.reduce((n, p) => n + p.shape[0], 0), ...parts[0].shape.slice(1)], values: parts.flatMap((p) => p.values) };
 }
 
-/** Checks that `streamed` holds exactly the export in `out`, epoch by epoch and batch by batch. */
+const ROW_ARRAYS = new Set(['next_sentence_label', 'source_ids']);
+
+/**
+ * Checks that `streamed` holds exactly the export in `out`, epoch by epoch and batch by batch:
+ * `--width batch` (flat arrays, `batch_shapes.npy`) or a (rows, W) layout.
+ */
 function assertSameAsExport(streamed: StreamedBatch[], out: string, epochs: number[], names: string[]): void {
   for (const epoch of epochs) {
     const folder = loadFolder(path.join(dir, out, `epoch-${epoch}`));
     const batches = streamed.filter((b) => b.header.epoch === epoch);
     const offsets = folder.batch_offsets.values;
+    const shapes = folder.batch_shapes?.values;
     assert.equal(batches.length, offsets.length, `epoch ${epoch}: batches`);
+    let position = 0;
     batches.forEach((b, k) => {
       assert.equal(b.header.batchIndex, k);
       assert.deepEqual(b.header.arrays, names, 'the documented order');
-      const to = offsets[k + 1] ?? folder.input_ids.shape[0];
-      for (const name of names) assert.deepEqual(b.arrays[name], rowSlice(folder[name], offsets[k], to), `epoch ${epoch} batch ${k} ${name}`);
+      const to = offsets[k + 1] ?? folder.next_sentence_label?.shape[0] ?? folder.source_ids?.shape[0] ?? folder.input_ids.shape[0];
+      for (const name of names) {
+        let want: NpyContent;
+        if (ROW_ARRAYS.has(name) || !shapes) {
+          want = rowSlice(folder[name], offsets[k], to);
+        } else {
+          const [rows, width] = [shapes[2 * k], shapes[2 * k + 1]];
+          want = { dtype: folder[name].dtype, shape: [rows, width], values: folder[name].values.slice(position, position + rows * width) };
+        }
+        assert.deepEqual(b.arrays[name], want, `epoch ${epoch} batch ${k} ${name}`);
+      }
+      if (shapes) position += shapes[2 * k] * shapes[2 * k + 1];
     });
   }
 }
 
-test('the streamed bytes are the export\'s, batch for batch (pair format, 2 workers, 2 epochs; a mixture with source_ids)', limit, () => {
-  const options = ['--format', 'segment-pair', '--seq-len', '48', '--batch', '5', '--seed', '9', '--epoch', '3', '--epochs', '2', '--workers', '2'];
-  assert.equal(cli(dir, ['export', 's', '--out', 'exp', ...options]).status, 0);
-  const s = stream(dir, ['s', ...options, '--pad', 'max']);
+test('the streamed bytes are those of export --width batch with the same options, batch for batch (pair format, 2 workers, 2 epochs; a mixture, int64)', limit, () => {
+  const options = ['--format', 'sentence-pair', '--seq-len', '48', '--batch', '5', '--seed', '9', '--epoch', '3', '--epochs', '2', '--workers', '2'];
+  assert.equal(cli(dir, ['export', 's', '--out', 'exp', '--width', 'batch', ...options]).status, 0);
+  const s = stream(dir, ['s', ...options]);
   assert.equal(s.trailing, 0);
   assertSameAsExport(s.batches, 'exp', [3, 4], ['input_ids', 'attention_mask', 'labels', 'token_type_ids', 'next_sentence_label']);
-  assert.deepEqual(s.batches.map((b) => b.header.epoch), [...s.batches.filter((b) => b.header.epoch === 3).map(() => 3), ...s.batches.filter((b) => b.header.epoch === 4).map(() => 4)]);
+  assert.ok(new Set(s.batches.map((b) => b.arrays.input_ids.shape[1])).size > 1, 'batches of several widths');
   // Each header's state is where the next batch starts; the end record closes the run.
   s.batches.forEach((b, k) => {
     const next = s.batches[k + 1]?.header;
@@ -51,35 +68,20 @@ test('the streamed bytes are the export\'s, batch for batch (pair format, 2 work
   });
   assert.deepEqual({ ...s.end, state: undefined }, { maskpack: 'stream-v1', end: true, epoch: 4, batchIndex: s.end.state.batchIndex, arrays: [], batches: s.batches.length, state: undefined });
 
-  const mix = ['--mix', '3:s', '--mix', '1:double', '--seq-len', '32', '--batch', '8', '--seed', '2', '--workers', '1'];
-  assert.equal(cli(dir, ['export', ...mix, '--out', 'mixexp']).status, 0);
-  const m = stream(dir, [...mix, '--pad', 'max']);
+  const mix = ['--mix', '3:s', '--mix', '1:double', '--seq-len', '32', '--batch', '8', '--seed', '2', '--workers', '1', '--dtype', 'int64'];
+  assert.equal(cli(dir, ['export', ...mix, '--out', 'mixexp', '--width', 'batch']).status, 0);
+  const m = stream(dir, mix);
   assertSameAsExport(m.batches, 'mixexp', [0], ['input_ids', 'attention_mask', 'labels', 'source_ids']);
+  assert.ok(m.batches.every((b) => Object.values(b.arrays).every((a) => a.dtype === 'int64')));
   assert.ok(new Set(rowsOf(m.batches, 'source_ids').values).size === 2, 'rows of both stores');
 });
 
-test('with the default --pad each batch is its rows of the export up to the batch width, and int64 on request', limit, () => {
+test('with --pad max the batches are the rows of export --width seq-len', limit, () => {
   const options = ['--format', 'doc-sentences', '--batch-by', 'count', '--batch', '4', '--seq-len', '64', '--seed', '5', '--workers', '0'];
-  assert.equal(cli(dir, ['export', 's', '--out', 'docs', ...options]).status, 0);
-  const s = stream(dir, ['s', ...options]);
-  const folder = loadFolder(path.join(dir, 'docs', 'epoch-0'));
-  const offsets = folder.batch_offsets.values;
-  assert.equal(s.batches.length, offsets.length);
-  const widths = s.batches.map((b) => b.arrays.input_ids.shape[1]);
-  assert.ok(widths.every((w) => w % 8 === 0 && w <= 64) && widths.some((w) => w < 64), `widths ${widths}`);
-  s.batches.forEach((b, k) => {
-    const [rows, width] = b.arrays.input_ids.shape;
-    for (const name of ['input_ids', 'attention_mask', 'labels']) {
-      const full = rowSlice(folder[name], offsets[k], offsets[k] + rows);
-      const cut = full.values.filter((_, i) => i % 64 < width);
-      assert.deepEqual(b.arrays[name], { dtype: 'int32', shape: [rows, width], values: cut }, `batch ${k} ${name}`);
-    }
-    const beyond = rowSlice(folder.attention_mask, offsets[k], offsets[k] + rows).values.filter((_, i) => i % 64 >= width);
-    assert.ok(beyond.every((v) => v === 0), 'only padding is left out');
-  });
-  const wide = stream(dir, ['s', ...options, '--dtype', 'int64']);
-  assert.deepEqual(wide.batches.map((b) => Object.values(b.arrays).map((a) => a.dtype)), s.batches.map((b) => b.header.arrays.map(() => 'int64')));
-  assert.deepEqual(wide.batches.map((b) => Object.values(b.arrays).map((a) => a.values)), s.batches.map((b) => Object.values(b.arrays).map((a) => a.values)));
+  assert.equal(cli(dir, ['export', 's', '--out', 'docs', '--width', 'seq-len', ...options]).status, 0);
+  const s = stream(dir, ['s', ...options, '--pad', 'max']);
+  assert.ok(s.batches.every((b) => b.arrays.input_ids.shape[1] === 64));
+  assertSameAsExport(s.batches, 'docs', [0], ['input_ids', 'attention_mask', 'labels']);
 });
 
 test('--resume from a state in the middle gives the rest exactly (a state as JSON, a header in a file)', limit, () => {
@@ -156,7 +158,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     });
     const { code, stderr } = await exit;
     assert.equal(code, 130);
-    const m = /interrupted by (\w+) after (\d+) batches; to continue: --resume '(\{.*\})'/.exec(stderr);
+    const m = /interrupted by (\w+) after (\d+) batch(?:es)?; to continue: --resume '(\{.*\})'/.exec(stderr);
     assert.ok(m, stderr);
     assert.equal(m[1], signal);
     child.stdout!.destroy();
@@ -240,14 +242,16 @@ test('--socket: a consumer that disconnects ends the stream with 0; SIGTERM befo
 test('bad flags exit 2 naming the flag and the value, a missing store exits 1 naming it, both before any byte', limit, () => {
   for (const [args, message] of [
     [['--epochs', '0'], /--epochs must be a positive integer or inf, got "0"/],
-    [['--batches', 'x'], /--batches must be a positive integer, got "x"/],
+    [['--batches', 'x'], /--batches must be an integer, got "x"/],
+    [['--batches', '0'], /--batches must be an integer in \[1, \d+\], got 0/],
+    [['--batches', '2', '--batches', '3'], /--batches was given more than once/],
     [['--dtype', 'int16'], /--dtype must be int32 or int64, got "int16"/],
     [['--resume', 'no-such-file'], /--resume must be a JSON state or a file holding one, got "no-such-file"/],
     [['--resume', '{seed'], /--resume "\{seed" is not JSON/],
     [['--resume', '{"seed": 0, "epoch": -1, "batchIndex": 0}'], /--resume: state\.optionsHash must equal/],
     [['--mask-prob', '2'], /--mask-prob must be in \[0, 1\], got 2/],
     [['--seq-len', 'x'], /--seq-len must be an integer, got "x"/],
-    [['--socket', ''], /--socket must be a path/],
+    [['--socket', ''], /--socket must not be empty/],
     [['--no-such-flag'], /--no-such-flag/],
   ] as const) {
     const r = streamBytes(dir, ['s', ...args]);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Tensor } from 'onnxruntime-node';
-import { createTrainer, toFeeds, type Batch } from 'maskpack';
+import { createTrainer, type Batch } from 'maskpack';
+import { toFeeds } from 'maskpack/onnxruntime';
 
 function batch(B: number, L: number, opts: { shared?: boolean; pairs?: boolean } = {}): Batch {
   const make = (n: number, f: (i: number) => number) => {

@@ -92,7 +92,9 @@ function checkSingle(docs: Documents, index: SingleSampleIndex, rows: number[][]
 
 /** Layout, token types, labels, partners from other documents, sentence boundaries of sentence-pair. */
 function checkPair(docs: Documents, index: PairSampleIndex, rows: DecodedRow[], labels: Int32Array, template: Template, close: number): void {
-  const { docRange, sentenceOf, sentenceAt, ends } = layoutMaps(docs);
+  const { docRange, docOf, sentenceOf, sentenceAt, ends } = layoutMaps(docs);
+  /** Whether the token at `t` is in the last non-empty sentence of its document. */
+  const lastSentenceOf = (t: number) => docRange[docOf[t]][1] - 1 >= t && sentenceOf[docRange[docOf[t]][1] - 1] === sentenceOf[t];
   const inside = (start: number, len: number, d: number) => start >= docRange[d][0] && start + len <= docRange[d][1];
   rows.forEach((row, i) => {
     const a = index.aLength[i];
@@ -110,12 +112,22 @@ function checkPair(docs: Documents, index: PairSampleIndex, rows: DecodedRow[], 
       assert.equal(index.partnerDocument[i], index.document[i]);
       assert.ok(index.bStart[i] >= index.aStart[i] + a, `real B of ${i} follows A`);
     }
-    if (!(index.flags[i] & PAIR_FLAG.coinFlipped)) assert.equal(labels[i], 1, 'a single-segment chunk takes a random B');
+    if (!(index.flags[i] & PAIR_FLAG.coinFlipped)) {
+      assert.equal(labels[i], 1, 'only a one-token last segment takes a random B without a coin');
+      assert.ok(ends.has(index.aStart[i] + a) && a === 1 && lastSentenceOf(index.aStart[i]), `forced random B of ${i}: A is a one-token last sentence`);
+    }
+    const split = (index.flags[i] & PAIR_FLAG.splitSegment) !== 0;
+    if (split) {
+      assert.equal(labels[i], 0, `split ${i} is a real pair`);
+      assert.equal(sentenceOf[index.aStart[i]], sentenceOf[index.bStart[i] + b - 1], `split ${i}: A and B in one sentence`);
+      assert.ok(lastSentenceOf(index.aStart[i]), `split ${i}: the document's last sentence`);
+      if (row.tokens.length < index.seqLen) assert.equal(index.bStart[i], index.aStart[i] + a, `untruncated split ${i}: B right after A`);
+    }
     if (index.format === 'sentence-pair') {
       for (const [start, len] of [[index.aStart[i], a], [index.bStart[i], b]]) {
         assert.equal(sentenceOf[start], sentenceOf[start + len - 1], `sentence-pair ${i}: one sentence per side`);
       }
-      if (row.tokens.length < index.seqLen) assert.ok(sentenceAt.get(index.aStart[i]) === a && ends.has(index.aStart[i] + a), `untruncated A of ${i} is a whole sentence`);
+      if (row.tokens.length < index.seqLen && !split) assert.ok(sentenceAt.get(index.aStart[i]) === a && ends.has(index.aStart[i] + a), `untruncated A of ${i} is a whole sentence`);
     }
   });
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { defaultCorpusFiles, DocumentSentences, ingest, mergeStores, openStore, robertaGpt2Tokenizer, type OpenedStore } from 'maskpack';
+import { defaultCorpusFiles, DocumentSentences, ingest, ingestDocuments, mergeStores, openStore, robertaGpt2Tokenizer, type OpenedStore } from 'maskpack';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'maskpack-ingest-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -199,15 +199,36 @@ test('merge concatenates stores and refuses incompatible ones', async () => {
   assert.deepEqual(leftovers(path.join(tmp, 'never')), []);
 });
 
-test('a UTF-8 byte order mark is kept as text, with or without invalid bytes in the chunk', async () => {
+test('a leading UTF-8 byte-order mark is dropped and counted in every format; a later U+FEFF is text', async () => {
   const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+  const withBom = (name: string, text: string): string => file(name, Buffer.concat([bom, Buffer.from(text)]));
   const out = path.join(tmp, 'bom');
-  const inputs = [file('bom/a.txt', Buffer.concat([bom, Buffer.from('Hi. There.')])), file('bom/b.txt', Buffer.concat([bom, Buffer.from('Bad '), Buffer.from([0xff])]))];
-  const summary = await ingest({ inputs, out, workers: 1 });
-  assert.equal(summary.invalidUtf8, 1);
+  const text = [withBom('bom/a.txt', 'Hi. There.'), withBom('bom/b.txt', 'Bad \uFEFF'), file('bom/c.txt', 'No mark.')];
+  const invalid = file('bom/d.txt', Buffer.concat([bom, Buffer.from('Bad '), Buffer.from([0xff])]));
+  const summary = await ingest({ inputs: [...text, invalid], out, workers: 1 });
+  assert.deepEqual([summary.byteOrderMarks, summary.invalidUtf8], [3, 1]);
   const s = openStore(out);
-  assert.deepEqual(decodeDocs(s).map((d) => d.join('')), ['\uFEFFHi. There.', '\uFEFFBad \uFFFD']);
+  assert.deepEqual(decodeDocs(s).map((d) => d.join('')), ['Hi. There.', 'Bad \uFEFF', 'No mark.', 'Bad \uFFFD']);
+  assert.equal((s.manifest.provenance?.ingest as { byteOrderMarks: number }).byteOrderMarks, 3);
   s.close();
+
+  const jsonl = withBom('bom/e.jsonl', '{"text": "Line one."}\n{"text": "Line two."}\n');
+  const lines = withBom('bom/f.txt', 'First line\nSecond line\n');
+  const j = await ingest({ inputs: [jsonl], out: path.join(tmp, 'bom-jsonl'), workers: 1 });
+  assert.deepEqual([j.documents, j.byteOrderMarks], [2, 1]);
+  await ingest({ inputs: [lines], out: path.join(tmp, 'bom-lines'), inputFormat: 'lines', workers: 1 });
+  const l = openStore(path.join(tmp, 'bom-lines'));
+  assert.deepEqual(decodeDocs(l), [['First line', 'Second line']]);
+  l.close();
+
+  // A mark split over chunks of a stream, a stream that is only a mark, and in-memory documents.
+  const stdin = Readable.from([Buffer.from([0xef]), Buffer.from([0xbb]), Buffer.from([0xbf, 0x48, 0x69, 0x2e])]);
+  const st = await ingest({ inputs: ['-'], out: path.join(tmp, 'bom-stdin'), workers: 1, stdin });
+  assert.deepEqual([st.byteOrderMarks, st.tokens, st.emptyDocuments], [1, tok.encode('Hi.').length, 0]);
+  const only = await ingest({ inputs: ['-'], out: path.join(tmp, 'bom-only'), workers: 1, stdin: Readable.from([bom]) });
+  assert.deepEqual([only.byteOrderMarks, only.emptyDocuments], [1, 1]);
+  const docs = await ingestDocuments([{ text: '\uFEFFHi.' }], { out: path.join(tmp, 'bom-docs'), workers: 1 });
+  assert.deepEqual([docs.byteOrderMarks, docs.tokens], [1, tok.encode('Hi.').length]);
 });
 
 test('an output that cannot be created is ERR_STORE_IO (and no worker is left running)', async () => {

@@ -88,7 +88,26 @@ test('recycled batches give identical later batches, and their buffers are moved
     const reused = given.filter((b) => b.inputIds.buffer.byteLength === 0).length;
     assert.ok(reused >= given.length - loader.options.prefetch - 1, `workers ${workers}: ${reused} of ${given.length} recycled`);
     assertSame(got, fresh);
-    assert.throws(() => loader.recycle(got[0] && { ...got[0], inputIds: new Int32Array(new SharedArrayBuffer(8)) }), /attached, non-shared ArrayBuffers/);
+    assert.throws(() => loader.recycle(got[0] && { ...got[0], inputIds: new Int32Array(new SharedArrayBuffer(8)) }), /attached, non-shared ArrayBuffer/);
+  }
+});
+
+test('recycle() of a batch whose arrays share one ArrayBuffer throws TypeError and leaves the loader working', async () => {
+  for (const workers of [0, 1]) {
+    const fresh = await collect({ workers, epochs: 1 });
+    const loader = createLoader(store, { ...base, workers, epochs: 1 });
+    const got: Batch[] = [];
+    for await (const batch of loader) {
+      got.push(batch);
+      const n = batch.inputIds.length;
+      const one = new ArrayBuffer(3 * n * 4);
+      const shared = {
+        ...batch,
+        inputIds: new Int32Array(one, 0, n), attentionMask: new Int32Array(one, n * 4, n), labels: new Int32Array(one, 2 * n * 4, n),
+      };
+      assert.throws(() => loader.recycle(shared), { name: 'TypeError', message: /each have their own attached, non-shared ArrayBuffer/ });
+    }
+    assertSame(got, fresh);
   }
 });
 

@@ -30,34 +30,37 @@ test('the header is padded to 64 bytes and ends with a newline', () => {
   }
 });
 
-test('numpy loads every file with the right dtype, shape and values', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'maskpack-npy-'));
-  try {
-    for (const { name, shape } of cases) {
-      await writeNpy(join(dir, `${name}.npy`), values(shape.reduce((a, b) => a * b, 1)), shape);
+for (const [dtype, descr, size] of [['int32', '<i4', 4], ['int64', '<i8', 8]] as const) {
+  test(`numpy loads every ${dtype} file with the right dtype, shape and values`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'maskpack-npy-'));
+    try {
+      for (const { name, shape } of cases) {
+        await writeNpy(join(dir, `${name}.npy`), values(shape.reduce((a, b) => a * b, 1)), shape, dtype);
+      }
+      const script = [
+        'import json, sys, numpy as np',
+        'out = {}',
+        `for name in ${JSON.stringify(cases.map((c) => c.name))}:`,
+        '    a = np.load(sys.argv[1] + "/" + name + ".npy")',
+        '    out[name] = {"dtype": a.dtype.str, "shape": list(a.shape), "c": bool(a.flags.c_contiguous), "values": a.ravel().tolist()}',
+        'print(json.dumps(out))',
+      ].join('\n');
+      const loaded = JSON.parse(execFileSync('python3', ['-c', script, dir], { encoding: 'utf8' }));
+      for (const { name, shape } of cases) {
+        assert.equal(loaded[name].dtype, descr, name);
+        assert.deepEqual(loaded[name].shape, shape, name);
+        assert.equal(loaded[name].c, true, name);
+        assert.deepEqual(loaded[name].values, Array.from(values(shape.reduce((a, b) => a * b, 1))), name);
+      }
+      assert.equal(readFileSync(join(dir, 'matrix.npy')).length, 128 + 15 * size, 'the 60-byte dict needs two 64-byte blocks, as numpy writes it');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    const script = [
-      'import json, sys, numpy as np',
-      'out = {}',
-      `for name in ${JSON.stringify(cases.map((c) => c.name))}:`,
-      '    a = np.load(sys.argv[1] + "/" + name + ".npy")',
-      '    out[name] = {"dtype": a.dtype.str, "shape": list(a.shape), "c": bool(a.flags.c_contiguous), "values": a.ravel().tolist()}',
-      'print(json.dumps(out))',
-    ].join('\n');
-    const loaded = JSON.parse(execFileSync('python3', ['-c', script, dir], { encoding: 'utf8' }));
-    for (const { name, shape } of cases) {
-      assert.equal(loaded[name].dtype, '<i4', name);
-      assert.deepEqual(loaded[name].shape, shape, name);
-      assert.equal(loaded[name].c, true, name);
-      assert.deepEqual(loaded[name].values, Array.from(values(shape.reduce((a, b) => a * b, 1))), name);
-    }
-    assert.equal(readFileSync(join(dir, 'matrix.npy')).length, 128 + 15 * 4, 'the 60-byte dict needs two 64-byte blocks, as numpy writes it');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  });
+}
 
-test('a shape that does not match the array is a RangeError', () => {
+test('a shape that does not match the array, or an unknown dtype, is a RangeError', () => {
+  assert.throws(() => encodeNpy(new Int32Array(2), [2], 'float32' as never), { name: 'RangeError', message: `dtype must be 'int32' or 'int64', got "float32"` });
   assert.throws(() => encodeNpy(new Int32Array(6), [4, 2]), { name: 'RangeError', message: /shape \[4,2\] holds 8 elements, the array has 6/ });
   assert.throws(() => encodeNpy(new Int32Array(6), [-6]), RangeError);
 });

@@ -1,46 +1,32 @@
+// The training graphs decoded by protobufjs against the ONNX schema (test/onnx-subset.proto,
+// copied from onnx/onnx.proto), independently of maskpack's writer.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { buildTrainingGraphs, DEFAULT_ADAMW, parameterSpecs, type ModelConfig } from 'maskpack';
+import protobuf from 'protobufjs';
 
-/** A protobuf message decoded generically: field number → values in order. */
-type Fields = Map<number, Array<bigint | Uint8Array | number>>;
+const schema = readFileSync(fileURLToPath(new URL('../../test/onnx-subset.proto', import.meta.url)), 'utf8');
+const ModelProto = protobuf.parse(schema, { keepCase: true }).root.lookupType('onnx.ModelProto');
 
-/** Decodes one protobuf message (wire types 0, 2, 5), independently of maskpack's writer. */
-function decode(buf: Uint8Array): Fields {
-  const fields: Fields = new Map();
-  let pos = 0;
-  const varint = (): bigint => {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      const byte = buf[pos++];
-      assert.ok(byte !== undefined, 'truncated varint');
-      result |= BigInt(byte & 0x7f) << shift;
-      if (byte < 0x80) return result;
-      shift += 7n;
-    }
-  };
-  while (pos < buf.length) {
-    const key = Number(varint());
-    const field = key >>> 3;
-    let value: bigint | Uint8Array | number;
-    switch (key & 7) {
-      case 0: value = varint(); break;
-      case 2: { const len = Number(varint()); value = buf.subarray(pos, pos + len); pos += len; break; }
-      case 5: value = new DataView(buf.buffer, buf.byteOffset + pos, 4).getFloat32(0, true); pos += 4; break;
-      default: assert.fail(`unexpected wire type ${key & 7}`);
-    }
-    assert.ok(pos <= buf.length, 'field runs past the end');
-    if (!fields.has(field)) fields.set(field, []);
-    fields.get(field)!.push(value);
-  }
-  return fields;
+/** The decoded messages, as protobufjs' `toObject` gives them with the options below. */
+interface Dimension { dim_value?: number; dim_param?: string }
+interface ValueInfo { name: string; type?: { tensor_type?: { elem_type?: number; shape?: { dim?: Dimension[] } } } }
+interface Tensor { name?: string; dims?: number[]; data_type?: number; raw_data?: Uint8Array }
+interface Attribute { name: string; type?: number; f?: number; i?: number; s?: Uint8Array; t?: Tensor; floats?: number[]; ints?: number[] }
+interface Node { input?: string[]; output?: string[]; op_type: string; domain?: string; attribute?: Attribute[] }
+interface Graph { name?: string; node?: Node[]; initializer?: Tensor[]; input?: ValueInfo[]; output?: ValueInfo[] }
+interface Model { ir_version?: number; producer_name?: string; opset_import?: { domain?: string; version?: number }[]; graph?: Graph }
+
+function decodeModel(bytes: Uint8Array): Model {
+  return ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, enums: Number, arrays: true }) as Model;
 }
 
-const text = (v: unknown) => new TextDecoder().decode(v as Uint8Array);
-const all = (m: Fields, f: number) => m.get(f) ?? [];
-const msgs = (m: Fields, f: number) => all(m, f).map((v) => decode(v as Uint8Array));
-const str = (m: Fields, f: number) => text(all(m, f)[0]);
+/** `TensorProto.DataType` → element size in bytes, for the types the graphs hold. */
+const ELEMENT_BYTES: Record<number, number> = { 1: 4, 6: 4, 7: 8 };
+/** `AttributeProto.AttributeType` → the field that carries its value. */
+const ATTRIBUTE_FIELD: Record<number, keyof Attribute> = { 1: 'f', 2: 'i', 3: 's', 4: 't', 6: 'floats', 7: 'ints' };
 
 const config: ModelConfig = { vocabSize: 13, hidden: 8, layers: 2, heads: 2, ffn: 16, maxPositions: 5, ignoreIndex: -100 };
 
@@ -50,41 +36,50 @@ describe('ONNX graphs written by maskpack', () => {
 
   for (const [kind, bytes] of Object.entries(graphs)) {
     it(`${kind}: decodes as a well-formed ModelProto (IR 8, opset 17, topologically ordered)`, () => {
-      const model = decode(bytes);
-      assert.equal(all(model, 1)[0], 8n, 'ir_version');
-      const opset = msgs(model, 8);
-      assert.equal(opset.length, 1);
-      assert.equal(all(opset[0]!, 2)[0], 17n, 'opset version');
-      const [graph] = msgs(model, 7);
-      assert.ok(graph);
+      const model = decodeModel(bytes);
+      assert.equal(model.ir_version, 8, 'ir_version');
+      assert.equal(model.producer_name, 'maskpack');
+      assert.deepEqual(model.opset_import, [{ domain: '', version: 17 }], 'opset_import');
+      const graph = model.graph;
+      assert.ok(graph, 'graph');
+      assert.equal(graph.name, `maskpack_${kind}`);
       const defined = new Set<string>();
-      for (const vi of msgs(graph, 11)) defined.add(str(vi, 1));
-      for (const t of msgs(graph, 5)) {
-        const dims = all(t, 1).length ? decodePacked(all(t, 1)[0] as Uint8Array) : [];
-        const size = { 1: 4, 6: 4, 7: 8 }[Number(all(t, 2)[0])];
-        assert.ok(size, 'initializer type is float, int32 or int64');
-        assert.equal((all(t, 9)[0] as Uint8Array).length, dims.reduce((a, b) => a * b, 1) * size, 'raw_data length');
-        defined.add(str(t, 8));
+      for (const vi of [...graph.input ?? [], ...graph.output ?? []]) {
+        const t = vi.type?.tensor_type;
+        assert.ok(t && ELEMENT_BYTES[t.elem_type!], `${vi.name}: a float, int32 or int64 tensor type`);
+        for (const d of t.shape?.dim ?? []) assert.ok((d.dim_value ?? -1) >= 0 || (d.dim_param ?? '') !== '', `${vi.name}: each dimension a size or a name`);
+      }
+      for (const vi of graph.input ?? []) defined.add(vi.name);
+      for (const t of graph.initializer ?? []) {
+        const size = ELEMENT_BYTES[t.data_type!];
+        assert.ok(size, `initializer ${t.name} is float, int32 or int64`);
+        assert.equal(t.raw_data?.length, (t.dims ?? []).reduce((a, b) => a * b, 1) * size, `initializer ${t.name}: raw_data length`);
+        defined.add(t.name!);
       }
       const produced = new Set<string>();
-      for (const node of msgs(graph, 1)) {
-        const op = str(node, 4);
-        for (const input of all(node, 1).map(text)) {
+      for (const node of graph.node ?? []) {
+        const op = node.op_type;
+        assert.ok(op, 'op_type');
+        for (const input of node.input ?? []) {
           if (input !== '') assert.ok(defined.has(input), `${op} reads ${input} before it is defined`);
         }
-        for (const output of all(node, 2).map(text)) {
+        for (const output of node.output ?? []) {
           assert.ok(!defined.has(output), `${output} is defined twice`);
           defined.add(output);
           produced.add(output);
         }
+        for (const a of node.attribute ?? []) {
+          const field = ATTRIBUTE_FIELD[a.type!];
+          assert.ok(field && a[field] !== undefined, `${op}.${a.name}: type ${a.type} and its value field`);
+        }
         if (op === 'LayerNormalization') {
-          const eps = msgs(node, 5).find((a) => str(a, 1) === 'epsilon');
-          assert.ok(eps && Math.abs((all(eps, 2)[0] as number) - 1e-5) < 1e-12, 'LayerNorm epsilon 1e-5');
+          const eps = node.attribute?.find((a) => a.name === 'epsilon');
+          assert.ok(eps?.f !== undefined && Math.abs(eps.f - 1e-5) < 1e-12, 'LayerNorm epsilon 1e-5');
         }
       }
-      const outputs = msgs(graph, 12).map((vi) => str(vi, 1));
+      const outputs = (graph.output ?? []).map((vi) => vi.name);
       for (const o of outputs) assert.ok(produced.has(o), `output ${o} is produced by a node`);
-      const inputs = msgs(graph, 11).map((vi) => str(vi, 1));
+      const inputs = (graph.input ?? []).map((vi) => vi.name);
       if (kind !== 'apply') {
         assert.deepEqual(inputs.filter((n) => !n.startsWith('param.') && !/^[mv]\./.test(n) && !['grad_scale', 'step', 'lr'].includes(n)),
           ['input_ids', 'attention_mask', 'labels']);
@@ -98,15 +93,3 @@ describe('ONNX graphs written by maskpack', () => {
     });
   }
 });
-
-function decodePacked(buf: Uint8Array): number[] {
-  const out: number[] = [];
-  let v = 0;
-  let shift = 0;
-  for (const byte of buf) {
-    v += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-    if (byte < 0x80) { out.push(v); v = 0; shift = 0; }
-  }
-  return out;
-}

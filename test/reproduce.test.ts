@@ -44,16 +44,21 @@ function referencePairs(docs: Documents, seqLen: number, template: Template, see
     for (let i = 0; i < segs.length; i++) {
       chunk.push(segs[i]);
       current += unit === 'segment' ? segs[i].len : 1;
-      if (i !== segs.length - 1 && current < target) continue;
+      if (i !== segs.length - 1 && (current < target || chunk.length < 2)) continue;
       const n = chunk.length;
       const aEnd = n >= 2 ? 1 + uniformBelow(h(SPLT, c), n - 1) : 1;
-      const random = n === 1 || coin(h(NSP, c), 0.5);
+      const split = !coin(h(NSP, c), 0.5) && n === 1 && chunk[0].len >= 2;
+      const random = !split && (n === 1 || coin(h(NSP, c), 0.5));
       let aStart = chunk[0].start;
       let aLength = chunk.slice(0, aEnd).reduce((s, x) => s + x.len, 0);
       let bStart: number;
       let bLength = 0;
       let partner = d;
-      if (random) {
+      if (split) {
+        aLength = 1 + uniformBelow(h(SPLT, c), chunk[0].len - 1);
+        bStart = aStart + aLength;
+        bLength = chunk[0].len - aLength;
+      } else if (random) {
         let r = uniformBelow(h(PDOC, c), nonEmpty.length - 1);
         if (r >= e) r++;
         partner = nonEmpty[r];

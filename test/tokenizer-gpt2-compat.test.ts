@@ -67,3 +67,22 @@ test('a GPT-2-family tokenizer.json takes the fast path with the file\'s own ids
   fs.writeFileSync(other, JSON.stringify(json));
   assert.match(loadTokenizer(other).identity.source, /@huggingface\/tokenizers/);
 });
+
+test('GPT-2\'s own tokenizer.json (ids 0..50256, no <s>/<pad>/<unk>/<mask>): refused with the missing roles, fast path with --special', () => {
+  const { json, idOf } = gpt2TokenizerJson();
+  // GPT-2's numbering: piece t has id t; <|endoftext|> is 50256.
+  const byId = new Map(Object.entries(json.model.vocab as Record<string, number>).map(([p, id]) => [id, p]));
+  const own: Record<string, number> = {};
+  for (let t = 0; t < 50256; t++) own[byId.get(idOf(t))!] = t;
+  json.model.vocab = own;
+  json.added_tokens = [{ id: 50256, content: '<|endoftext|>', single_word: false, lstrip: false, rstrip: false, normalized: true, special: true }];
+  const file = path.join(tmp, 'gpt2.json');
+  fs.writeFileSync(file, JSON.stringify(json));
+  assert.throws(() => loadTokenizer(file), { code: 'ERR_BAD_INPUT', message: /gpt2\.json: no special token for bos, cls, pad, unk, mask/ });
+  const t = loadTokenizer(file, { specialTokens: { bos: '<|endoftext|>', pad: '<|endoftext|>', unk: '<|endoftext|>', mask: '<mask>' } });
+  assert.match(t.identity.source, /ids remapped\); added "<mask>" = 50257/);
+  assert.deepEqual([t.vocabSize, t.specials.mask, t.specials.eos], [50258, 50257, 50256]);
+  const text = 'Hello world <|endoftext|> and <mask> are plain text here.';
+  assert.deepEqual(t.encode(text), new HfTokenizer({ ...json, added_tokens: [] }, { clean_up_tokenization_spaces: false }).encode(text, { add_special_tokens: false }).ids);
+  assert.equal(t.decode(t.encode(text)), text);
+});

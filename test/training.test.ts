@@ -82,7 +82,7 @@ describe('training', () => {
     const good = structuredBatch(2, L, V, 5);
     const cases = [
       { ...good, inputIds: good.inputIds.map((v: number, i: number) => (i === 3 ? V : v)) },
-      { ...good, labels: new Int32Array(good.labels.length).fill(-100) },
+      { ...good, labels: good.labels.map((v: number, i: number) => (i === 3 ? V : v)) },
       structuredBatch(1, L + 1, V, 5),
       { ...good, attentionMask: good.attentionMask.map(() => 2) },
     ];
@@ -100,9 +100,9 @@ describe('training', () => {
       ['nope', 'TypeError', /options must be an object/],
       [{ model: { hidden: 30, heads: 4 } }, 'RangeError', /options\.model\.heads must divide .*30.*got 4/],
       [{ model: { layers: 1.5 } }, 'RangeError', /options\.model\.layers .* got 1\.5/],
-      [{ model: { vocabSize: '5' } }, 'TypeError', /options\.model\.vocabSize must be a number, got string/],
+      [{ model: { vocabSize: '5' } }, 'TypeError', /options\.model\.vocabSize must be an integer, got "5"/],
       [{ model: { ignoreIndex: 3 } }, 'RangeError', /options\.model\.ignoreIndex .* got 3/],
-      [{ optimizer: { beta2: 1 } }, 'RangeError', /betas must be below 1/],
+      [{ optimizer: { beta2: 1 } }, 'RangeError', /options\.optimizer\.beta2 must be below 1, got 1/],
       [{ optimizer: { eps: 0 } }, 'RangeError', /options\.optimizer\.eps .* got 0/],
       [{ learningRate: -1 }, 'RangeError', /options\.learningRate .* got -1/],
       [{ totalSteps: 10, warmupSteps: 11 }, 'RangeError', /options\.warmupSteps .* got 11/],

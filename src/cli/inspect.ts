@@ -1,13 +1,15 @@
 /** `maskpack inspect <prefix>`: one masked batch, decoded, with every selected position visible. */
 import type { Batch } from '../batch.js';
+import { MaskpackError } from '../errors.js';
 import { createLoader } from '../loader/loader.js';
-import type { LoaderOptions } from '../loader/options.js';
+import { resolveLoaderOptions, type LoaderOptions } from '../loader/options.js';
 import { createSampler, type MixtureSource } from '../sampler/index.js';
 import type { OpenedStore } from '../store/reader.js';
 import { BUILTIN_TOKENIZER, type Tokenizer } from '../tokenizer/types.js';
 import { loadTokenizer } from '../tokenizer/load.js';
-import { parseCommand, UsageError, type Command } from './command.js';
-import { flagError, loaderFlags, loaderFlagsHelp, toLoaderOptions } from './loader-options.js';
+import { intFlag, parseCommand, UsageError, usageError, type Command } from './command.js';
+import { LOADER_FLAG_OF, loaderFlags, loaderFlagsHelp, toLoaderOptions } from './loader-options.js';
+import { plural } from './plural.js';
 import { legend, renderRow } from './render.js';
 import { mixFlag, mixFlagHelp, openCommandStores } from './stores.js';
 
@@ -35,7 +37,7 @@ ${mixFlagHelp()}
 Loader options (as for export and train):
 ${loaderFlagsHelp({ workers: '0' })}
 
-Exit status: 0 on success, 1 when the store cannot be read, 2 on usage errors.`;
+Exit status: 0 on success, 1 when the store cannot be read or is empty, 2 on usage errors.`;
 
 /** The JSON form of a batch: snake_case names as in the exported files, rows as arrays. */
 function batchJson(batch: Batch, where: { epoch: number; batchIndex: number }): string {
@@ -55,24 +57,32 @@ function batchJson(batch: Batch, where: { epoch: number; batchIndex: number }): 
   });
 }
 
-function count(name: string, value: string | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
-  return Number(value);
-}
-
-/** The batch `batchIndex` of the loader's first epoch, built through the loader itself. */
-async function loadBatch(store: OpenedStore | MixtureSource[], options: LoaderOptions, batchIndex: number): Promise<Batch> {
+/**
+ * The batch `batchIndex` of the loader's first epoch, built through the loader itself. Every
+ * option is validated first, `prefetch` included (a loader that builds one batch needs no more
+ * than one in flight, but the flag is checked as everywhere else).
+ */
+async function loadBatch(input: OpenedStore | MixtureSource[], options: LoaderOptions, batchIndex: number): Promise<Batch> {
+  const stores = Array.isArray(input) ? input.map((s) => s.store) : [input];
+  resolveLoaderOptions(stores[0], options);
+  for (const store of stores) {
+    if (store.numTokens === 0) throw new MaskpackError('ERR_BAD_INPUT', `${store.prefix}: the store is empty (${plural(store.numDocuments, 'document')}, no tokens); there is no batch to inspect`);
+  }
+  const store = stores[0];
   const {
-    format, seqLen, template, seed, epoch, batchSize, batchBy, tokenBudget, countPadding, pad, padToMultipleOf, dropLast, rank, worldSize, mixAlpha, mixEpochSamples,
+    format, seqLen, template, seed, epoch, batchSize, batchBy, tokenBudget, countPadding, pad, padToMultipleOf, dropLast, rank, worldSize, mixAlpha, mixEpochSamples, dupeFactor,
   } = options;
-  const sampler = createSampler(store, {
-    format, seqLen, template, seed, epoch, batchSize, batchBy, tokenBudget, countPadding, pad, padToMultipleOf, dropLast, rank, worldSize, mixAlpha, mixEpochSamples,
+  const sampler = createSampler(input, {
+    format, seqLen, template, seed, epoch, batchSize, batchBy, tokenBudget, countPadding, pad, padToMultipleOf, dropLast, rank, worldSize, mixAlpha, mixEpochSamples, dupeFactor,
   });
   const start = sampler.state();
   const total = sampler.numBatches(start.epoch);
+  if (total === 0) {
+    const why = dropLast ? ': --drop-last drops its only batch, which is incomplete' : '';
+    throw new MaskpackError('ERR_BAD_INPUT', `${store.prefix}: epoch ${start.epoch} has no batches with these options${why}`);
+  }
   if (batchIndex >= total) throw new UsageError(`--batch-index must be less than ${total} (the batches of epoch ${start.epoch}), got ${batchIndex}`);
-  const loader = createLoader(store, { ...options, epochs: 1, prefetch: 1, resume: { ...start, batchIndex } });
+  const loader = createLoader(input, { ...options, epochs: 1, prefetch: 1, resume: { ...start, batchIndex } });
   try {
     const { value, done } = await loader.next();
     if (done) throw new UsageError(`epoch ${start.epoch} has no batch ${batchIndex}`);
@@ -115,8 +125,8 @@ export const inspectCommand: Command = {
     if (!parsed) return 0;
     const { values, positionals } = parsed;
     const options = toLoaderOptions(values, { workers: 0 });
-    const batchIndex = count('batch-index', values['batch-index'] as string | undefined, 0, 0);
-    const rowsWanted = count('rows', values.rows as string | undefined, Infinity, 1);
+    const batchIndex = intFlag('batch-index', values['batch-index'] as string | undefined, 0, 2 ** 32 - 1) ?? 0;
+    const rowsWanted = intFlag('rows', values.rows as string | undefined, 1, Number.MAX_SAFE_INTEGER) ?? Infinity;
     const colorWhen = (values.color as string | undefined) ?? 'auto';
     if (!['auto', 'always', 'never'].includes(colorWhen)) throw new UsageError(`--color must be one of auto, always, never, got ${JSON.stringify(colorWhen)}`);
     const colour = colorWhen === 'always' || (colorWhen === 'auto' && process.stdout.isTTY === true && !process.env.NO_COLOR);
@@ -127,7 +137,7 @@ export const inspectCommand: Command = {
       try {
         batch = await loadBatch(opened.input, options, batchIndex);
       } catch (err) {
-        throw flagError(err);
+        throw usageError(err, LOADER_FLAG_OF);
       }
       const epoch = options.epoch ?? 0;
       if (values.json) {

@@ -4,13 +4,14 @@
  * all derived, so a flag cannot exist without its documentation or its conversion.
  *
  * Values are parsed strictly here (a malformed number is a {@link UsageError} naming the flag);
- * ranges are checked once by the library, and {@link flagError} renames `options.x` in its
- * messages to the flag the user typed.
+ * ranges are checked once by the library (except `--workers`, bounded here by `MAX_WORKERS`),
+ * whose option errors `usageError` rewords with {@link LOADER_FLAG_OF}.
  */
 import type { ParseArgsConfig } from 'node:util';
 import { FORMAT_NAMES } from '../formats/index.js';
 import type { LoaderOptions } from '../loader/options.js';
-import { UsageError } from './command.js';
+import { describe } from '../validate.js';
+import { intFlag, MAX_WORKERS, parseDecimal, parseInteger, UsageError } from './command.js';
 
 type Kind = 'int' | 'number' | 'boolean' | readonly string[];
 
@@ -30,7 +31,7 @@ const FLAG_LITERALS = [
   { flag: 'template', option: 'template', kind: ['roberta', 'bert'], arg: 'T', default: 'roberta', help: 'special-token template: roberta (<s> A </s></s> B </s>) or bert' },
   { flag: 'batch', option: 'batchSize', kind: 'int', arg: 'B', default: '32', help: 'global sequences per batch (and the base of the token budget)' },
   { flag: 'batch-by', option: 'batchBy', kind: ['count', 'tokens'], arg: 'BY', default: 'tokens for doc-sentences and sentence-pair, count otherwise', help: 'form batches by a number of rows or by a token budget' },
-  { flag: 'token-budget', option: 'tokenBudget', kind: 'int', arg: 'N', default: 'batch × seq-len', help: 'global tokens per batch with --batch-by tokens' },
+  { flag: 'token-budget', option: 'tokenBudget', kind: 'int', arg: 'N', default: 'the real tokens of --batch rows of segment-pair / full-sentences', help: 'global tokens per batch with --batch-by tokens' },
   { flag: 'count-padding', option: 'countPadding', kind: 'boolean', default: 'off', help: 'token budgets count padded tokens instead of real ones' },
   { flag: 'pad', option: 'pad', kind: ['longest', 'multiple', 'max'], arg: 'P', default: 'multiple', help: 'batch width: the longest row, that rounded up to --pad-to-multiple-of, or seq-len' },
   { flag: 'pad-to-multiple-of', option: 'padToMultipleOf', kind: 'int', arg: 'N', default: '8', help: 'rounding of the batch width with --pad multiple' },
@@ -44,11 +45,11 @@ const FLAG_LITERALS = [
   { flag: 'random-replace-prob', option: 'randomReplaceProb', kind: 'number', arg: 'P', default: '0.1', help: 'share of selected positions replaced by a random token (the rest are kept)' },
   { flag: 'selection', option: 'selection', kind: ['bernoulli', 'exact'], arg: 'S', default: 'bernoulli', help: 'each token independently (bernoulli) or round(p × eligible) per row (exact)' },
   { flag: 'whole-word-mask', option: 'wholeWordMask', kind: 'boolean', default: 'off', help: 'select whole words (needs a store with word starts)' },
-  { flag: 'dupe-factor', option: 'dupeFactor', kind: 'int', arg: 'K', default: 'dynamic masking', help: 'static masking: epoch e reuses the masks of epoch e mod K' },
+  { flag: 'dupe-factor', option: 'dupeFactor', kind: 'int', arg: 'K', default: 'dynamic masking', help: 'static masking: epoch e holds the rows (masks, pairs) of epoch e mod K, reshuffled' },
   { flag: 'mix-alpha', option: 'mixAlpha', kind: 'number', arg: 'A', default: 'none', help: 'with --mix: weights × (store tokens)^A, XLM-R\'s temperature sampling (A in [0, 1], 0.3 in XLM-R)' },
   { flag: 'mix-epoch-samples', option: 'mixEpochSamples', kind: 'int', arg: 'N', default: 'the stores\' samples together', help: 'with --mix: rows per mixture epoch' },
   { flag: 'store-access', option: 'storeAccess', kind: ['auto', 'memory', 'stream'], arg: 'A', default: 'auto', help: 'load the store into memory, or stream each batch\'s tokens from its files (auto: stream stores over 2 GiB)' },
-  { flag: 'workers', option: 'workers', kind: 'int', arg: 'N', default: '', help: 'collate threads; 0 builds batches in the main thread' },
+  { flag: 'workers', option: 'workers', kind: 'int', arg: 'N', default: '', help: `collate threads, at most ${MAX_WORKERS} (4 per core); 0 builds batches in the main thread` },
   { flag: 'prefetch', option: 'prefetch', kind: 'int', arg: 'N', default: '2 × workers, 1 with no workers', help: 'batches in flight' },
 ] as const satisfies readonly FlagDef[];
 const FLAGS: readonly FlagDef[] = FLAG_LITERALS;
@@ -73,21 +74,12 @@ export function loaderFlagsHelp(defaults: { workers: string } & Partial<Record<s
   return rows.map(([l, r]) => `${l.padEnd(width)}${r}`).join('\n');
 }
 
-const INT = /^[+-]?\d+$/;
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-
 function convert(f: FlagDef, raw: string | boolean): string | number | boolean {
   if (f.kind === 'boolean') return raw;
   const value = raw as string;
-  if (f.kind === 'int') {
-    if (!INT.test(value) || !Number.isSafeInteger(Number(value))) throw new UsageError(`--${f.flag} must be an integer, got ${JSON.stringify(value)}`);
-    return Number(value);
-  }
-  if (f.kind === 'number') {
-    if (!NUMBER.test(value)) throw new UsageError(`--${f.flag} must be a number, got ${JSON.stringify(value)}`);
-    return Number(value);
-  }
-  if (!f.kind.includes(value)) throw new UsageError(`--${f.flag} must be one of ${f.kind.join(', ')}, got ${JSON.stringify(value)}`);
+  if (f.kind === 'int') return f.flag === 'workers' ? intFlag(f.flag, value, 0, MAX_WORKERS)! : parseInteger(f.flag, value);
+  if (f.kind === 'number') return parseDecimal(f.flag, value);
+  if (!f.kind.includes(value)) throw new UsageError(`--${f.flag} must be one of ${f.kind.join(', ')}, got ${describe(value)}`);
   return value;
 }
 
@@ -96,25 +88,15 @@ function convert(f: FlagDef, raw: string | boolean): string | number | boolean {
  * the defaults, except those in `defaults`, e.g. a command's own default for `workers`).
  * @throws UsageError for a malformed value, naming the flag and the value.
  */
-export function toLoaderOptions(values: Record<string, string | boolean | (string | boolean)[] | undefined>, defaults: LoaderOptions = {}): LoaderOptions {
+export function toLoaderOptions(values: Readonly<Record<string, unknown>>, defaults: LoaderOptions = {}): LoaderOptions {
   const options: Record<string, unknown> = { ...defaults };
   for (const f of FLAGS) {
-    const raw = values[f.flag];
+    const raw = values[f.flag] as string | boolean | undefined;
     if (raw === undefined) continue;
-    if (Array.isArray(raw)) throw new UsageError(`--${f.flag} was given more than once`);
     options[f.option] = convert(f, raw);
   }
   return options as LoaderOptions;
 }
 
-/**
- * `err` with the library's option names (`options.maskProb`) replaced by their flags
- * (`--mask-prob`), as a {@link UsageError} when it is an option error (TypeError / RangeError);
- * any other error is returned unchanged.
- */
-export function flagError(err: unknown): unknown {
-  if (!(err instanceof TypeError || err instanceof RangeError)) return err;
-  let message = err.message;
-  for (const f of FLAGS) message = message.replace(new RegExp(`\\boptions\\.${f.option}\\b`, 'g'), `--${f.flag}`);
-  return new UsageError(message, { cause: err });
-}
+/** Each loader option's flag (`maskProb` → `--mask-prob`), for `usageError`. */
+export const LOADER_FLAG_OF: Readonly<Record<string, string>> = Object.fromEntries(FLAGS.map((f) => [f.option, `--${f.flag}`]));

@@ -1,7 +1,8 @@
 /** `maskpack stats <prefix>` */
 import { openStore } from '../store/reader.js';
 import { storeStats, type LengthStats } from '../store/stats.js';
-import { onePrefix, parseCommand, UsageError, type Command } from './command.js';
+import { onePrefix, parseCommand, type Command } from './command.js';
+import { plural } from './plural.js';
 
 const usage = `Usage: maskpack stats <prefix> [--json]
 
@@ -10,7 +11,9 @@ document lengths. The store is fully validated first.
 
 Options:
       --json      print the statistics as JSON
-  -h, --help      show this help`;
+  -h, --help      show this help
+
+Exit status: 0 on success, 1 when the store cannot be read or is invalid, 2 on usage errors.`;
 
 function histogram(title: string, s: LengthStats): string {
   const lines = [`${title}: min ${s.min}, median ${s.median}, mean ${s.mean.toFixed(1)}, p99 ${s.p99}, max ${s.max}`];
@@ -39,7 +42,7 @@ export const statsCommand: Command = {
         return 0;
       }
       process.stdout.write([
-        `${store.prefix}: ${s.documents} documents, ${s.sentences} sentences, ${s.tokens} tokens`,
+        `${store.prefix}: ${plural(s.documents, 'document')}, ${plural(s.sentences, 'sentence')}, ${plural(s.tokens, 'token')}`,
         `tokenizer ${store.manifest.tokenizer.name} (vocabulary ${store.vocabSize}, ${store.dtype})`,
         histogram('tokens per sentence', s.sentenceTokens),
         histogram('tokens per document', s.documentTokens),

@@ -4,7 +4,7 @@
  */
 import type { MixtureSource } from '../sampler/mixture.js';
 import { openStore, type OpenedStore } from '../store/reader.js';
-import { UsageError } from './command.js';
+import { storePrefix, UsageError } from './command.js';
 
 /** The `parseArgs` spec of `--mix`; merge it into a command's options. */
 export const mixFlag = { mix: { type: 'string', multiple: true } } as const;
@@ -56,7 +56,7 @@ export function openCommandStores(positionals: readonly string[], mix: readonly 
     const parsed = parseMix(mix);
     const stores: OpenedStore[] = [];
     try {
-      for (const m of parsed) stores.push(openStore(m.prefix));
+      for (const m of parsed) stores.push(openStore(storePrefix(m.prefix)));
     } catch (err) {
       for (const s of stores) s.close();
       throw err;
@@ -66,6 +66,6 @@ export function openCommandStores(positionals: readonly string[], mix: readonly 
   }
   if (positionals.length === 0 && optional) return undefined;
   if (positionals.length !== 1) throw new UsageError(`expected one store prefix (or --mix W:PREFIX), got ${positionals.length}`);
-  const store = openStore(positionals[0]);
+  const store = openStore(storePrefix(positionals[0]));
   return { stores: [store], sources: undefined, given: undefined, input: store, close: () => store.close() };
 }

@@ -3,11 +3,14 @@ import { fstatSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
+import { MaskpackError } from '../errors.js';
 import type { SamplerState } from '../sampler/index.js';
 import { listenOnce, type OneConnection } from '../stream/socket.js';
 import { streamBatches, type StreamSummary } from '../stream/stream.js';
-import { parseCommand, positiveInt, UsageError, type Command } from './command.js';
-import { flagError, loaderFlags, loaderFlagsHelp, toLoaderOptions } from './loader-options.js';
+import { intFlag, parseCommand, textFlag, UsageError, usageError, type Command } from './command.js';
+import { INTERRUPTED, listenForInterrupt } from './interrupt.js';
+import { LOADER_FLAG_OF, loaderFlags, loaderFlagsHelp, toLoaderOptions } from './loader-options.js';
+import { plural } from './plural.js';
 import { mixFlag, mixFlagHelp, openCommandStores } from './stores.js';
 
 const usage = `Usage: maskpack stream <prefix> [options] | consumer
@@ -82,30 +85,19 @@ function parseResume(value: string | undefined): SamplerState | undefined {
   return parsed as SamplerState;
 }
 
-/** An error of the run as the user should see it: option errors named by flag, state errors by `--resume`. */
+/** The flags of this command's options, for `usageError`. */
+const FLAG_OF: Readonly<Record<string, string>> = { ...LOADER_FLAG_OF, batches: '--batches', dtype: '--dtype', epochs: '--epochs' };
+
+/**
+ * An error of the run as the user should see it: option errors named by their flags, a state
+ * that does not belong to these options (the sampler's `state.…` errors) named by `--resume`.
+ */
 function commandError(err: unknown): unknown {
   if ((err instanceof TypeError || err instanceof RangeError) && /^state\b/.test(err.message)) {
-    return new UsageError(`--resume: ${(flagError(err) as Error).message} (give the options of the run the state comes from)`, { cause: err });
+    const message = err.message.replace(/\boptions\.(\w+)\b/g, (m, option: string) => FLAG_OF[option] ?? m);
+    return new UsageError(`--resume: ${message} (give the options of the run the state comes from)`, { cause: err });
   }
-  return flagError(err);
-}
-
-/** The first SIGINT or SIGTERM aborts the stream; a second one finds the default action again. */
-function listenForSignals(): { signal: AbortSignal; name: () => string | undefined; dispose(): void } {
-  const controller = new AbortController();
-  let received: string | undefined;
-  const onSignal = (name: NodeJS.Signals): void => {
-    received = name;
-    dispose();
-    controller.abort(new Error(`interrupted by ${name}`));
-  };
-  const dispose = (): void => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return { signal: controller.signal, name: () => received, dispose };
+  return usageError(err, FLAG_OF);
 }
 
 /**
@@ -142,37 +134,40 @@ export const streamCommand: Command = {
     if (!parsed) return 0;
     const { values, positionals } = parsed;
     const epochs = parseEpochs(values.epochs);
-    const batches = positiveInt('batches', values.batches);
+    const batches = intFlag('batches', values.batches, 1, Number.MAX_SAFE_INTEGER);
     const resume = parseResume(values.resume);
     const dtype = values.dtype;
     if (dtype !== undefined && dtype !== 'int32' && dtype !== 'int64') throw new UsageError(`--dtype must be int32 or int64, got ${JSON.stringify(dtype)}`);
-    const socketPath = values.socket;
-    if (socketPath === '') throw new UsageError('--socket must be a path, got ""');
+    const socketPath = textFlag('socket', values.socket);
     if (socketPath === undefined && process.stdout.isTTY) {
       throw new UsageError('standard output is a terminal: pipe it into a consumer (e.g. python/maskpack_stream.py) or give --socket PATH');
     }
     const options = toLoaderOptions(values, epochs === undefined ? {} : { epochs });
     const opened = openCommandStores(positionals, values.mix)!;
-    const signals = listenForSignals();
+    const stop = listenForInterrupt();
     let listening: OneConnection | undefined;
     let out: Writable | undefined;
     let summary: StreamSummary | undefined;
     try {
+      for (const store of opened.stores) {
+        if (store.numTokens === 0) throw new MaskpackError('ERR_BAD_INPUT', `${store.prefix}: the store is empty (${plural(store.numDocuments, 'document')}, no tokens); there is nothing to stream`);
+      }
       if (socketPath !== undefined) {
-        listening = await listenOnce(socketPath, signals.signal).catch((err: unknown) => {
+        listening = await listenOnce(socketPath, stop.signal).catch((err: unknown) => {
           throw err instanceof RangeError ? new UsageError(`--socket ${err.message}`) : err;
         });
       }
       const output = listening ? listening.connection.then((s) => (out = s)) : (out = standardOutput());
-      summary = await streamBatches(opened.input, output, { ...options, batches, resume, signal: signals.signal, ...(dtype ? { dtype } : {}) })
+      summary = await streamBatches(opened.input, output, { ...options, batches, resume, signal: stop.signal, ...(dtype ? { dtype } : {}) })
         .catch((err: unknown) => {
           throw commandError(err);
         });
       if (summary.ending !== 'aborted') return 0;
-      process.stderr.write(`maskpack stream: interrupted by ${signals.name()} after ${summary.batches} batches; to continue: --resume '${JSON.stringify(summary.state)}'\n`);
-      return 130;
+      const reason = (stop.signal.reason as Error).message;
+      process.stderr.write(`maskpack stream: ${reason} after ${plural(summary.batches, 'batch', 'batches')}; to continue: --resume '${JSON.stringify(summary.state)}'\n`);
+      return INTERRUPTED;
     } finally {
-      signals.dispose();
+      stop.dispose();
       listening?.close();
       if (out) finish(out, summary?.ending === 'done');
       opened.close();

@@ -14,6 +14,7 @@ import { chooseAccess, localSources, placeStores, type StoreAccess, type StoreAc
 import { checkPlan, CollateKernel, rowKeys } from './kernel.js';
 import type { RowPlan } from './plan.js';
 import { collateReference } from './reference.js';
+import { optionError } from '../validate.js';
 
 /** Masking options of a collator; the vocabulary, `<mask>`, specials and word starts come from the store. */
 export type CollatorMaskOptions = Omit<MaskOptions, 'vocabSize' | 'maskId' | 'specialIds' | 'wordStarts'>;
@@ -21,7 +22,7 @@ export type CollatorMaskOptions = Omit<MaskOptions, 'vocabSize' | 'maskId' | 'sp
 /** The full masking options for `store`. */
 export function storeMaskOptions(store: TokenStore, options: CollatorMaskOptions = {}): MaskOptions {
   if (options.wholeWordMask && !store.wordStarts) {
-    throw new RangeError('options.wholeWordMask needs word-start information, and the store has none');
+    throw optionError(RangeError, ['options.wholeWordMask'], (n) => `${n} needs word-start information, and the store has none`);
   }
   return {
     ...options,

@@ -144,22 +144,23 @@ export function planRows(context: PlanContext, rows: PlanRows): RowPlan {
   const rowLengths = new Int32Array(n);
   const nextSentenceLabel = context.pair ? new Int32Array(n) : undefined;
   used = 0;
-  // Consecutive rows mostly share their source and epoch: look the index up only on a change.
-  let lastSource = -1;
-  let lastEpoch = -1;
+  // Each source's index is looked up once per epoch it appears in (mixtures alternate sources
+  // from row to row, but a source's epoch changes rarely).
+  const epochOf = new Float64Array(sources.length).fill(-1);
+  const indexOf: (SampleIndex | undefined)[] = new Array(sources.length);
   let index: SampleIndex | undefined;
   let layout: PlanLayout | undefined;
   for (let r = 0; r < n; r++) {
     const s = rows.sources ? rows.sources[r] : 0;
     const e = rows.sourceEpochs ? rows.sourceEpochs[r] : rows.epoch;
-    if (s !== lastSource || e !== lastEpoch) {
-      const source = sources[s];
-      if (!source) throw new MaskpackError('ERR_BAD_INPUT', `row ${r} names source ${s}, but there are ${sources.length}`);
-      index = source.index(e);
-      layout = source.layout;
-      lastSource = s;
-      lastEpoch = e;
+    const source = sources[s];
+    if (!source) throw new MaskpackError('ERR_BAD_INPUT', `row ${r} names source ${s}, but there are ${sources.length}`);
+    if (epochOf[s] !== e) {
+      indexOf[s] = source.index(e);
+      epochOf[s] = e;
     }
+    index = indexOf[s];
+    layout = source.layout;
     const id = sampleIds[r];
     if (id >= index!.numSamples) throw new MaskpackError('ERR_BAD_INPUT', `row ${r}: sample ${id} is not below the source's ${index!.numSamples} samples`);
     rowItemStart[r] = used / ITEM_WORDS;

@@ -55,7 +55,8 @@ export function storeFingerprint(layout: StoreLayout): string {
 /** The cache key (sha256 hex) of one build. */
 export function cacheKey(layout: StoreLayout, params: SampleIndexParams, perEpoch: boolean): string {
   const inputs = {
-    v: 2,
+    // 3 for the pair formats since their NSP labels became fair coins (issue 13): their v2 files are stale.
+    v: perEpoch ? 3 : 2,
     format: params.format,
     seqLen: params.seqLen,
     template: params.template,

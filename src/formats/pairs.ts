@@ -1,7 +1,9 @@
 /**
  * The pair builder behind `segment-pair` and `sentence-pair`: BERT's
  * `create_instances_from_document`, with every random draw a counter-based hash (see
- * `../domains.ts` and docs/formats.md), in typed arrays only.
+ * `../domains.ts` and docs/formats.md), in typed arrays only. Unlike BERT's script, the NSP
+ * label is a fair coin for every pair (BERT gives every one-segment chunk a random B, which puts
+ * the share of random B above the papers' 50%); see docs/formats.md.
  */
 import { DOMAIN } from '../domains.js';
 import { MaskpackError } from '../errors.js';
@@ -80,11 +82,20 @@ export function buildPairs(layout: StoreLayout, params: SampleIndexParams, unit:
     let c = 0;
     for (let i = 0; i < nSeg; i++) {
       current += unit === 'segment' ? lengths[seg[i]] : 1;
-      if (i !== nSeg - 1 && current < target) continue;
+      // A chunk closes at its target once it holds two segments (so that a real B can follow A),
+      // or at the end of the document: only a document's last segment can make a chunk alone.
+      if (i !== nSeg - 1 && (current < target || i === chunkStart)) continue;
       const n = i - chunkStart + 1;
-      const aEnd = n >= 2 ? 1 + uniformBelow(positionHash(kSplit, c), n - 1) : 1;
-      const coinFlipped = n >= 2;
-      const randomNext = !coinFlipped || positionHash(kNsp, c) >>> 1 < HALF;
+      // The label is drawn for every chunk, before A is chosen, so it is a fair coin whatever
+      // the chunk. A real B for a one-segment chunk is the rest of that segment (it is split);
+      // only a one-token segment cannot be split and takes a random B, as in BERT.
+      const coin = positionHash(kNsp, c) >>> 1 < HALF;
+      const forced = !coin && n === 1 && lengths[seg[i]] < 2;
+      const randomNext = coin || forced;
+      const coinFlipped = !forced;
+      const splitSegment = !randomNext && n === 1;
+      const hSplit = positionHash(kSplit, c);
+      const aEnd = n >= 2 ? 1 + uniformBelow(hSplit, n - 1) : 1;
 
       let aStart = starts[seg[chunkStart]];
       const aLast = seg[chunkStart + aEnd - 1];
@@ -92,7 +103,12 @@ export function buildPairs(layout: StoreLayout, params: SampleIndexParams, unit:
       let bStart: number;
       let bLength = 0;
       let partner = d;
-      if (randomNext) {
+      if (splitSegment) {
+        const whole = aLength;
+        aLength = 1 + uniformBelow(hSplit, whole - 1);
+        bStart = aStart + aLength;
+        bLength = whole - aLength;
+      } else if (randomNext) {
         let r = uniformBelow(positionHash(kPartner, c), numEligible - 1);
         if (r >= e) r++;
         partner = eligible.get(r);
@@ -133,7 +149,7 @@ export function buildPairs(layout: StoreLayout, params: SampleIndexParams, unit:
       aLengthOut.push(aLength);
       bStartOut.push(bStart);
       bLengthOut.push(bLength);
-      flagsOut.push((randomNext ? PAIR_FLAG.randomNext : 0) | (coinFlipped ? PAIR_FLAG.coinFlipped : 0));
+      flagsOut.push((randomNext ? PAIR_FLAG.randomNext : 0) | (coinFlipped ? PAIR_FLAG.coinFlipped : 0) | (splitSegment ? PAIR_FLAG.splitSegment : 0));
       docOut.push(d);
       partnerOut.push(partner);
       rowOut.push(aLength + bLength + specials);

@@ -35,8 +35,10 @@ export interface SingleSampleIndex extends SampleIndexBase {
 export const PAIR_FLAG = {
   /** B is a random segment from another document: `next_sentence_label` = 1. */
   randomNext: 1,
-  /** The NSP coin was flipped (the chunk had >= 2 segments); otherwise B was random by necessity. */
+  /** The label is the NSP coin's (every pair but one whose A is a document's last segment of one token: B is random by necessity). */
   coinFlipped: 2,
+  /** A and B are the two parts of one segment (a real B for a chunk of a single segment, which ends its document). */
+  splitSegment: 4,
 } as const;
 
 /**

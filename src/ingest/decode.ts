@@ -4,7 +4,9 @@
  * Chunks are cut at UTF-8 character boundaries, so each decodes on its own. A chunk that is not
  * valid UTF-8 is decoded by WHATWG rules (each maximal invalid subsequence becomes one U+FFFD);
  * the replacements are counted as U+FFFD in the output minus U+FFFD already present in the
- * input bytes. A NUL byte in the first 8 KiB marks a binary file.
+ * input bytes. A NUL byte in the first 8 KiB marks a binary file. A UTF-8 byte-order mark
+ * (EF BB BF) at the start of an input is dropped and counted: it is an encoding signature, not
+ * text (it would otherwise become three tokens, or break line 1 of a JSONL file).
  */
 import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
@@ -12,11 +14,14 @@ import { MaskpackError } from '../errors.js';
 
 const REPLACEMENT = Buffer.from([0xef, 0xbf, 0xbd]);
 const BINARY_PROBE = 8192;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** Counters a decoder adds to. */
 export interface DecodeStats {
   bytes: number;
   invalidUtf8: number;
+  /** Inputs that began with a UTF-8 byte-order mark (dropped). */
+  byteOrderMarks: number;
 }
 
 function countFFFD(s: string): number {
@@ -81,12 +86,14 @@ export function* readFileChunks(file: string, chunkBytes = 1 << 16): Generator<B
 }
 
 /**
- * The text of a byte source (a stream or chunks), chunk by chunk. Throws
- * {@link BinaryInputError} when the first 8 KiB hold a NUL byte.
+ * The text of a byte source (a stream or chunks), chunk by chunk, without a leading byte-order
+ * mark. Throws {@link BinaryInputError} when the first 8 KiB hold a NUL byte.
  */
 export async function* decodeStream(source: AsyncIterable<Buffer> | Iterable<Buffer>, name: string, stats: DecodeStats): AsyncGenerator<string> {
   let carry: Buffer = Buffer.alloc(0);
   let probed = 0;
+  /** Whether the first bytes are still to be checked for a byte-order mark (a stream may deliver them one at a time). */
+  let head = true;
   for await (const chunk of source) {
     if (probed < BINARY_PROBE) {
       const nul = chunk.subarray(0, BINARY_PROBE - probed).indexOf(0);
@@ -94,7 +101,18 @@ export async function* decodeStream(source: AsyncIterable<Buffer> | Iterable<Buf
       probed += chunk.length;
     }
     stats.bytes += chunk.length;
-    const data = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+    let data = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+    if (head) {
+      if (data.length < BOM.length && BOM.subarray(0, data.length).equals(data)) {
+        carry = Buffer.from(data);
+        continue;
+      }
+      head = false;
+      if (data[0] === BOM[0] && data[1] === BOM[1] && data[2] === BOM[2]) {
+        stats.byteOrderMarks++;
+        data = data.subarray(BOM.length);
+      }
+    }
     const cut = boundary(data);
     carry = Buffer.from(data.subarray(cut));
     if (cut > 0) yield decodePart(data.subarray(0, cut), stats);

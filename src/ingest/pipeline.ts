@@ -17,7 +17,7 @@ import { Piscina } from 'piscina';
 import { MaskpackError } from '../errors.js';
 import type { StoreManifest } from '../store/manifest.js';
 import { createStoreWriter } from '../store/writer.js';
-import { BUILTIN_TOKENIZER, type Tokenizer } from '../tokenizer/types.js';
+import { BUILTIN_TOKENIZER, type Tokenizer, type TokenizerOptions } from '../tokenizer/types.js';
 import { END, type DocEvent } from './documents.js';
 import type { TokenizeResult, WordStartsResult, WorkerInit, WorkerTask } from './protocol.js';
 
@@ -47,8 +47,9 @@ export const WHITESPACE_RULE =
 export interface PipelineOptions {
   readonly out: string;
   readonly workers: number;
-  /** The tokenizer spec the workers load (must name `tokenizer`). */
+  /** The tokenizer spec and options the workers load (must give `tokenizer`). */
   readonly tokenizerSpec: string;
+  readonly tokenizerOptions: TokenizerOptions;
   readonly maxSentenceChars: number;
   readonly tokenizer: Tokenizer;
   /** Called after each written task with the totals so far. */
@@ -69,7 +70,7 @@ const EMPTY: TokenizeResult = { tokens: new Uint16Array(0), lengths: new Int32Ar
 /** Run the events through the pool into a store at `out`; returns the manifest. */
 export async function runPipeline(events: AsyncIterable<DocEvent>, o: PipelineOptions): Promise<StoreManifest> {
   const t = o.tokenizer;
-  const init: WorkerInit = { tokenizer: o.tokenizerSpec, maxSentenceChars: o.maxSentenceChars };
+  const init: WorkerInit = { tokenizer: o.tokenizerSpec, tokenizerOptions: o.tokenizerOptions, maxSentenceChars: o.maxSentenceChars };
   const writer = createStoreWriter(o.out, {
     vocabSize: t.vocabSize, specials: t.specials, tokenizer: t.identity, whitespace: WHITESPACE_RULE,
   });

@@ -1,9 +1,12 @@
 /** The messages between the ingest pipeline and its tokenizer workers. */
+import type { TokenizerOptions } from '../tokenizer/types.js';
 
 /** Data every worker starts with. */
 export interface WorkerInit {
   /** `roberta-gpt2` or a tokenizer.json path (see `loadTokenizer`). */
   readonly tokenizer: string;
+  /** The options the tokenizer was loaded with (checked on the main thread). */
+  readonly tokenizerOptions: TokenizerOptions;
   /** Sentence length cap for the splitter (see `splitSentences`). */
   readonly maxSentenceChars: number;
 }

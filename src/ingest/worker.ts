@@ -15,7 +15,7 @@ const init = workerData as WorkerInit;
 // tokenizer.json files, ~20-30 ms of every worker's start-up spent on a library it does not use.
 const tokenizer = init.tokenizer === BUILTIN_TOKENIZER
   ? robertaGpt2Tokenizer()
-  : (await import('../tokenizer/load.js')).loadTokenizer(init.tokenizer);
+  : (await import('../tokenizer/load.js')).loadTokenizer(init.tokenizer, init.tokenizerOptions);
 // Load the built-in tokenizer's BPE ranks now (it loads them on first use, ~70 ms): Piscina
 // starts the workers with the pool and imports this module before they take tasks, so the load
 // overlaps the main thread reading and cutting the first tasks instead of delaying the first.

@@ -61,6 +61,8 @@ export class Loader implements AsyncIterableIterator<Batch> {
   private readonly pool: JobStreams | undefined;
   private readonly inline: CollateKernel | undefined;
   private readonly perEpoch: boolean;
+  /** Scratch of {@link missingIndexes}: the epoch of each source last checked. */
+  private readonly seenEpochs: Float64Array;
   private readonly queue: Pending[] = [];
   /** Buffers of consumed batches given back with {@link recycle}, waiting to be written again. */
   private readonly recycled: OutputBuffers[] = [];
@@ -84,6 +86,7 @@ export class Loader implements AsyncIterableIterator<Batch> {
     if (o.resume) this.sampler.resume(o.resume);
     this.endEpoch = o.sampler.epoch + o.epochs;
     this.perEpoch = FORMATS[this.sampler.options.format].perEpoch;
+    this.seenEpochs = new Float64Array(sources.length);
     this.storeAccess = chooseAccess(o.storeAccess, stores, o.workers);
     const placed = placeStores(stores, this.storeAccess, stores[0].vocabSize);
     const specials = stores[0].specials;
@@ -184,15 +187,20 @@ export class Loader implements AsyncIterableIterator<Batch> {
    * more (for ONNX Runtime: after the step that used it has settled); once a buffer is sent it is
    * detached, so a stale reference reads as empty rather than as another batch's data. Batches
    * that are never given back are simply collected.
-   * @throws TypeError when the batch's buffers are not plain, attached ArrayBuffers.
+   * @throws TypeError when the batch's buffers are not plain, attached ArrayBuffers, one per
+   * array (arrays that share a buffer, e.g. views into one allocation, cannot be transferred
+   * separately), and the loader is left as it was.
    */
   recycle(batch: Batch): void {
     const out = outputBuffers(batch);
+    const seen = new Set<ArrayBuffer>();
     for (const key of OUTPUT_KEYS) {
       const b = out[key];
-      if (b !== undefined && (!(b instanceof ArrayBuffer) || b.byteLength === 0)) {
-        throw new TypeError('recycle(batch) needs a batch whose buffers are attached, non-shared ArrayBuffers');
+      if (b === undefined) continue;
+      if (!(b instanceof ArrayBuffer) || b.byteLength === 0 || seen.has(b)) {
+        throw new TypeError('recycle(batch) needs a batch whose arrays each have their own attached, non-shared ArrayBuffer');
       }
+      seen.add(b);
     }
     if (this.closed || this.failure || this.recycled.length >= this.options.prefetch + 2) return;
     for (const r of this.recycled) if (sharesBuffer(r, out)) return; // given back twice
@@ -272,14 +280,13 @@ export class Loader implements AsyncIterableIterator<Batch> {
       need(0, b.epoch);
       return out;
     }
-    // Rows of one source come in increasing epochs: look only where the (source, epoch) changes.
-    let lastSource = -1;
-    let lastEpoch = -1;
+    // Rows of one source come in increasing epochs: look only where a source's epoch changes.
+    const seen = this.seenEpochs.fill(-1);
     for (let r = 0; r < b.sources.length; r++) {
-      if (b.sources[r] === lastSource && b.sourceEpochs![r] === lastEpoch) continue;
-      lastSource = b.sources[r];
-      lastEpoch = b.sourceEpochs![r];
-      need(lastSource, lastEpoch);
+      const s = b.sources[r];
+      if (seen[s] === b.sourceEpochs![r]) continue;
+      seen[s] = b.sourceEpochs![r];
+      need(s, seen[s]);
     }
     return out;
   }

@@ -1,11 +1,12 @@
 /** Loader options: the sampler's, the masker's, and the pool's, validated once. */
+import { MaskpackError } from '../errors.js';
 import type { Fault } from './protocol.js';
 import type { KernelTier } from '../mask/kernel.js';
 import { resolveMaskOptions, type MaskOptions, type MaskParams } from '../mask/options.js';
 import type { MixtureOptions, SamplerOptions, SamplerState } from '../sampler/index.js';
 import type { TokenStore } from '../store/types.js';
 import type { StoreAccessOption } from '../wasm/stores.js';
-import { checkEnum, checkInteger, checkKnownKeys, describe } from '../validate.js';
+import { checkEnum, checkInteger, checkKnownKeys, describe, isOptionError, optionError } from '../validate.js';
 import { availableParallelism } from 'node:os';
 
 /** Masking options a loader takes; the vocabulary, `<mask>` and specials come from the store. */
@@ -47,26 +48,45 @@ export interface ResolvedLoaderOptions {
 }
 
 const MASK_KEYS = ['maskProb', 'maskReplaceProb', 'randomReplaceProb', 'randomIdRange', 'ignoreIndex', 'selection', 'wholeWordMask', 'dupeFactor'] as const;
-const SAMPLER_KEYS = ['format', 'seqLen', 'template', 'seed', 'epoch', 'batchSize', 'batchBy', 'tokenBudget', 'countPadding', 'pad', 'padToMultipleOf', 'dropLast', 'rank', 'worldSize', 'cache'] as const;
+// dupeFactor is in both lists: the masks and the pair formats' pairs repeat with it.
+const SAMPLER_KEYS = ['format', 'seqLen', 'template', 'seed', 'epoch', 'batchSize', 'batchBy', 'tokenBudget', 'countPadding', 'pad', 'padToMultipleOf', 'dropLast', 'rank', 'worldSize', 'cache', 'dupeFactor'] as const;
 const LOADER_KEYS = ['workers', 'prefetch', 'epochs', 'tier', 'storeAccess', 'mixAlpha', 'mixEpochSamples', 'resume', 'testFault'] as const;
 
+/** Masking options that the loader takes from the store, not from the caller. */
+const FROM_STORE = /^(vocabSize|maskId|specialIds|wordStarts)\b/;
+
+/**
+ * An option error about what the store supplies (its vocabulary size, special ids, word starts)
+ * is a defect of the store, not of the caller's options: `ERR_STORE_CORRUPT` naming the manifest.
+ */
+function storeDefect(store: TokenStore, err: unknown): unknown {
+  if (!isOptionError(err) || !err.options.some((p) => FROM_STORE.test(p))) return err;
+  const file = store.prefix ? `${store.prefix}.json` : 'the store';
+  return new MaskpackError('ERR_STORE_CORRUPT', `${file}: the store's ${err.messageWith((p) => p)}`, { cause: err });
+}
+
 export function resolveLoaderOptions(store: TokenStore, options: LoaderOptions): ResolvedLoaderOptions {
-  checkKnownKeys('options', options as unknown, [...MASK_KEYS, ...SAMPLER_KEYS, ...LOADER_KEYS]);
+  checkKnownKeys('options', options as unknown, [...new Set([...MASK_KEYS, ...SAMPLER_KEYS, ...LOADER_KEYS])]);
   const sampler: Record<string, unknown> = {};
   const mask: Record<string, unknown> = {};
   for (const key of SAMPLER_KEYS) if (options[key] !== undefined) sampler[key] = options[key];
   for (const key of MASK_KEYS) if (options[key] !== undefined) mask[key] = options[key];
   if (options.wholeWordMask && !store.wordStarts) {
-    throw new RangeError('options.wholeWordMask needs word-start information, and the store has none');
+    throw optionError(RangeError, ['options.wholeWordMask'], (n) => `${n} needs word-start information, and the store has none`);
   }
-  const params = resolveMaskOptions({
-    ...mask,
-    vocabSize: store.vocabSize,
-    maskId: store.specials.mask,
-    specialIds: store.specials.all,
-    ...(store.wordStarts ? { wordStarts: store.wordStarts } : {}),
-    seed: options.seed ?? 0,
-  } as MaskOptions);
+  let params: MaskParams;
+  try {
+    params = resolveMaskOptions({
+      ...mask,
+      vocabSize: store.vocabSize,
+      maskId: store.specials.mask,
+      specialIds: store.specials.all,
+      ...(store.wordStarts ? { wordStarts: store.wordStarts } : {}),
+      seed: options.seed ?? 0,
+    } as MaskOptions);
+  } catch (err) {
+    throw storeDefect(store, err);
+  }
   const workers = checkInteger('options.workers', options.workers ?? availableParallelism(), 0, 256);
   const prefetch = checkInteger('options.prefetch', options.prefetch ?? Math.max(1, 2 * workers), 1, 4096);
   const epochs = options.epochs === Infinity ? Infinity : checkInteger('options.epochs', options.epochs ?? 1, 1, 2 ** 32);
@@ -77,7 +97,7 @@ export function resolveLoaderOptions(store: TokenStore, options: LoaderOptions):
   if (options.mixEpochSamples !== undefined) mixture.mixEpochSamples = options.mixEpochSamples;
   const fault = options.testFault;
   if (fault !== undefined && (typeof fault !== 'object' || !Number.isInteger(fault.batchIndex) || !['throw', 'exit'].includes(fault.kind))) {
-    throw new TypeError(`options.testFault must be { batchIndex, kind: 'throw' | 'exit' }, got ${describe(fault)}`);
+    throw optionError(TypeError, ['options.testFault'], (n) => `${n} must be { batchIndex, kind: 'throw' | 'exit' }, got ${describe(fault)}`);
   }
   return {
     sampler: { ...(sampler as SamplerOptions), epoch: options.epoch ?? 0 },

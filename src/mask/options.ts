@@ -4,7 +4,7 @@
  */
 import { threshold31 } from '../rng.js';
 import { FLAG_SPECIAL, FLAG_WORD_START, MAX_SPECIALS } from '../wasm/abi.js';
-import { checkBoolean, checkEnum, checkInteger, checkKnownKeys, checkNumber, describe, I32_MAX, I32_MIN, U32_MAX } from '../validate.js';
+import { checkBoolean, checkEnum, checkInteger, checkKnownKeys, checkNumber, describe, I32_MAX, I32_MIN, optionError, U32_MAX } from '../validate.js';
 
 export type MaskSelection = 'bernoulli' | 'exact';
 
@@ -67,6 +67,11 @@ export interface MaskParams {
 
 export { FLAG_SPECIAL, FLAG_WORD_START, MAX_SPECIALS } from '../wasm/abi.js';
 
+/** The defaults of the masking options that have one (besides `randomIdRange`: the whole vocabulary). */
+export const MASK_DEFAULTS = {
+  maskProb: 0.15, maskReplaceProb: 0.8, randomReplaceProb: 0.1, ignoreIndex: -100, selection: 'bernoulli', wholeWordMask: false,
+} as const satisfies Partial<MaskOptions>;
+
 const KNOWN = [
   'vocabSize', 'maskId', 'specialIds', 'maskProb', 'maskReplaceProb', 'randomReplaceProb', 'randomIdRange',
   'ignoreIndex', 'selection', 'wholeWordMask', 'wordStarts', 'seed', 'epoch', 'dupeFactor',
@@ -78,33 +83,33 @@ export function resolveMaskOptions(options: MaskOptions, name = 'options'): Mask
   const o = options;
   const vocabSize = checkInteger(`${name}.vocabSize`, o.vocabSize, 1, I32_MAX);
   const maskId = checkInteger(`${name}.maskId`, o.maskId, 0, vocabSize - 1);
-  if (!Array.isArray(o.specialIds)) throw new TypeError(`${name}.specialIds must be an array of ids, got ${describe(o.specialIds)}`);
+  if (!Array.isArray(o.specialIds)) throw optionError(TypeError, [`${name}.specialIds`], (n) => `${n} must be an array of ids, got ${describe(o.specialIds)}`);
   const set = new Set<number>([maskId]);
   o.specialIds.forEach((id, i) => set.add(checkInteger(`${name}.specialIds[${i}]`, id, 0, vocabSize - 1)));
   if (set.size > MAX_SPECIALS) {
-    throw new RangeError(`${name}.specialIds must hold at most ${MAX_SPECIALS - 1} ids besides maskId, got ${set.size - 1}; exclude reserved ranges with randomIdRange`);
+    throw optionError(RangeError, [`${name}.specialIds`], (n) => `${n} must hold at most ${MAX_SPECIALS - 1} ids besides maskId, got ${set.size - 1}; exclude reserved ranges with randomIdRange`);
   }
   const specials = Int32Array.from([...set].sort((a, b) => a - b));
-  const maskProb = checkNumber(`${name}.maskProb`, o.maskProb ?? 0.15, 0, 1);
-  const pm = checkNumber(`${name}.maskReplaceProb`, o.maskReplaceProb ?? 0.8, 0, 1);
-  const pr = checkNumber(`${name}.randomReplaceProb`, o.randomReplaceProb ?? 0.1, 0, 1);
+  const maskProb = checkNumber(`${name}.maskProb`, o.maskProb ?? MASK_DEFAULTS.maskProb, 0, 1);
+  const pm = checkNumber(`${name}.maskReplaceProb`, o.maskReplaceProb ?? MASK_DEFAULTS.maskReplaceProb, 0, 1);
+  const pr = checkNumber(`${name}.randomReplaceProb`, o.randomReplaceProb ?? MASK_DEFAULTS.randomReplaceProb, 0, 1);
   if (pm + pr > 1) {
-    throw new RangeError(`${name}.maskReplaceProb + ${name}.randomReplaceProb must be at most 1, got ${pm} + ${pr}`);
+    throw optionError(RangeError, [`${name}.maskReplaceProb`, `${name}.randomReplaceProb`], (m, r) => `${m} + ${r} must be at most 1, got ${pm} + ${pr}`);
   }
   const range = o.randomIdRange ?? [0, vocabSize];
   if (!Array.isArray(range) || range.length !== 2) {
-    throw new TypeError(`${name}.randomIdRange must be a pair [lo, hi), got ${describe(range)}`);
+    throw optionError(TypeError, [`${name}.randomIdRange`], (n) => `${n} must be a pair [lo, hi), got ${describe(range)}`);
   }
   const randLo = checkInteger(`${name}.randomIdRange[0]`, range[0], 0, vocabSize - 1);
   const randHi = checkInteger(`${name}.randomIdRange[1]`, range[1], randLo + 1, vocabSize);
   const skip = specials.filter((id) => id >= randLo && id < randHi);
   const nAllowed = randHi - randLo - skip.length;
   if (pr > 0 && nAllowed === 0) {
-    throw new RangeError(`${name}.randomIdRange [${randLo}, ${randHi}) holds only special ids, so randomReplaceProb ${pr} cannot draw a replacement`);
+    throw optionError(RangeError, [`${name}.randomIdRange`], (n) => `${n} [${randLo}, ${randHi}) holds only special ids, so randomReplaceProb ${pr} cannot draw a replacement`);
   }
-  const ignoreIndex = checkInteger(`${name}.ignoreIndex`, o.ignoreIndex ?? -100, I32_MIN, I32_MAX);
-  const selection = checkEnum(`${name}.selection`, o.selection ?? 'bernoulli', ['bernoulli', 'exact'] as const);
-  const wholeWord = checkBoolean(`${name}.wholeWordMask`, o.wholeWordMask ?? false);
+  const ignoreIndex = checkInteger(`${name}.ignoreIndex`, o.ignoreIndex ?? MASK_DEFAULTS.ignoreIndex, I32_MIN, I32_MAX);
+  const selection = checkEnum(`${name}.selection`, o.selection ?? MASK_DEFAULTS.selection, ['bernoulli', 'exact'] as const);
+  const wholeWord = checkBoolean(`${name}.wholeWordMask`, o.wholeWordMask ?? MASK_DEFAULTS.wholeWordMask);
   const seed = checkInteger(`${name}.seed`, o.seed ?? 0, 0, U32_MAX);
   const epoch = checkInteger(`${name}.epoch`, o.epoch ?? 0, 0, U32_MAX);
   const dupeFactor = o.dupeFactor === undefined ? undefined : checkInteger(`${name}.dupeFactor`, o.dupeFactor, 1, U32_MAX);
@@ -112,9 +117,9 @@ export function resolveMaskOptions(options: MaskOptions, name = 'options'): Mask
   if (wholeWord || o.wordStarts !== undefined) {
     const ws = o.wordStarts;
     if (!(ws instanceof Uint8Array)) {
-      throw new TypeError(`${name}.wordStarts must be a Uint8Array of vocabSize flags${wholeWord ? ' (required by wholeWordMask)' : ''}, got ${describe(ws)}`);
+      throw optionError(TypeError, [`${name}.wordStarts`], (n) => `${n} must be a Uint8Array of vocabSize flags${wholeWord ? ' (required by wholeWordMask)' : ''}, got ${describe(ws)}`);
     }
-    if (ws.length < vocabSize) throw new RangeError(`${name}.wordStarts must have vocabSize (${vocabSize}) entries, got ${ws.length}`);
+    if (ws.length < vocabSize) throw optionError(RangeError, [`${name}.wordStarts`], (n) => `${n} must have vocabSize (${vocabSize}) entries, got ${ws.length}`);
     for (let id = 0; id < vocabSize; id++) if (ws[id] !== 0) flags[id] = FLAG_WORD_START;
   }
   for (const id of specials) flags[id] |= FLAG_SPECIAL;

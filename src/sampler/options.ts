@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { FORMATS, resolveIndexParams, type FormatName, type Template } from '../formats/index.js';
-import { checkBoolean, checkEnum, checkInteger, checkOptionsObject } from '../validate.js';
+import { checkBoolean, checkEnum, checkInteger, checkOptionsObject, optionError } from '../validate.js';
 
 export type PadPolicy = 'longest' | 'multiple' | 'max';
 export type BatchBy = 'count' | 'tokens';
@@ -24,7 +24,11 @@ export interface SamplerOptions {
   batchSize?: number;
   /** Default `'tokens'` for doc-sentences and sentence-pair, `'count'` otherwise. */
   batchBy?: BatchBy;
-  /** Global tokens per batch for `batchBy: 'tokens'`; default batchSize × seqLen. */
+  /**
+   * Global tokens per batch for `batchBy: 'tokens'`. Default: `batchSize` × the mean real row
+   * length of the counterpart format (full-sentences for doc-sentences, segment-pair for
+   * sentence-pair; see `budget.ts`), at least seqLen; batchSize × seqLen with `countPadding`.
+   */
   tokenBudget?: number;
   /** Token budgets count padded tokens (rows × width) instead of real tokens; default false. */
   countPadding?: boolean;
@@ -40,6 +44,12 @@ export interface SamplerOptions {
   worldSize?: number;
   /** Cache sample indexes beside a file store; default true when `store.prefix` is not empty. */
   cache?: boolean;
+  /**
+   * Static masking (the masking option of the same name, which the loader passes here too): the
+   * pair formats take the pairs of epoch `e mod dupeFactor`, so with the mask an epoch repeats
+   * the rows of that epoch. Default: every epoch draws its own pairs.
+   */
+  dupeFactor?: number;
 }
 
 export interface ResolvedSamplerOptions {
@@ -58,6 +68,7 @@ export interface ResolvedSamplerOptions {
   readonly rank: number;
   readonly worldSize: number;
   readonly cache: boolean;
+  readonly dupeFactor: number | undefined;
 }
 
 const PAD_POLICIES: readonly PadPolicy[] = ['longest', 'multiple', 'max'];
@@ -88,7 +99,7 @@ export function resolveSamplerOptions(options: unknown, storePrefix: string): Re
   const worldSize = checkInteger('options.worldSize', o.worldSize ?? 1, 1, 65536);
   const rank = checkInteger('options.rank', o.rank ?? 0, 0, worldSize - 1);
   if (batchBy === 'count' && batchSize < worldSize) {
-    throw new RangeError(`options.batchSize must be >= options.worldSize (${worldSize}), got ${batchSize}`);
+    throw optionError(RangeError, ['options.batchSize', 'options.worldSize'], (b, w) => `${b} must be >= ${w} (${worldSize}), got ${batchSize}`);
   }
   return {
     ...index,
@@ -102,19 +113,32 @@ export function resolveSamplerOptions(options: unknown, storePrefix: string): Re
     rank,
     worldSize,
     cache: checkBoolean('options.cache', o.cache ?? storePrefix !== ''),
+    dupeFactor: o.dupeFactor === undefined ? undefined : checkInteger('options.dupeFactor', o.dupeFactor, 1, 0xffffffff),
   };
+}
+
+/**
+ * The epoch whose sample index serves `epoch`: `epoch mod dupeFactor` for the pair formats under
+ * static masking (their pairs repeat with the masks), else `epoch`. The single formats' index
+ * does not depend on the epoch. The epoch order is always drawn from `epoch` itself.
+ */
+export function indexEpoch(epoch: number, o: Pick<ResolvedSamplerOptions, 'format' | 'dupeFactor'>): number {
+  return FORMATS[o.format].perEpoch && o.dupeFactor !== undefined ? epoch % o.dupeFactor : epoch;
 }
 
 /**
  * The first 16 hex digits of sha256 over the options that decide the global batch sequence
  * (seed, epoch, rank and worldSize excluded: a state resumes on any number of ranks), plus, for a
  * mixture of stores, the weights as used, the epoch length and the stores' counts.
+ * `dupeFactor` is appended for the pair formats only, where it decides the pairs (without it the
+ * hash is what it was before the option existed, so earlier states still resume).
  */
 export function optionsHash(o: ResolvedSamplerOptions, mixture?: unknown): string {
   const decisive = [
     'maskpack-sampler-v1', o.format, o.seqLen, o.template, o.batchBy, o.batchSize,
     o.batchBy === 'tokens' ? o.tokenBudget : null, o.batchBy === 'tokens' ? o.countPadding : null,
     o.pad, o.padToMultipleOf, o.dropLast, ...(mixture === undefined ? [] : [mixture]),
+    ...(FORMATS[o.format].perEpoch && o.dupeFactor !== undefined ? [o.dupeFactor] : []),
   ];
   return createHash('sha256').update(JSON.stringify(decisive)).digest('hex').slice(0, 16);
 }

@@ -19,6 +19,7 @@ import type { SpecialTokens, TokenStore } from '../store/types.js';
 import { checkInteger, checkOptionsObject } from '../validate.js';
 import { blend, type Blend } from './blend.js';
 import { rankShare, tokenBudgetBoundaries } from './batching.js';
+import { withDefaultBudget } from './budget.js';
 import { checkCompatible, resolveMixture, type MixtureSource } from './mixture.js';
 import { optionsHash, padWidth, resolveSamplerOptions, type ResolvedSamplerOptions, type SamplerOptions } from './options.js';
 import { SamplerSource } from './source.js';
@@ -257,7 +258,10 @@ export class Sampler {
 export function createSampler(store: TokenStore | readonly MixtureSource[], options?: SamplerOptions & MixtureOptions): Sampler {
   const sources = toSources(store);
   const { mixAlpha, mixEpochSamples, ...rest } = checkOptionsObject(options) as SamplerOptions & MixtureOptions;
-  const resolved = resolveSamplerOptions(rest, sources[0].store.prefix);
+  let resolved = resolveSamplerOptions(rest, sources[0].store.prefix);
+  // The default budget of one store matches its counterpart format's batches (`budget.ts`); a
+  // mixture keeps batchSize × seqLen.
+  if (rest.tokenBudget === undefined && sources.length === 1) resolved = withDefaultBudget(sources[0].store, resolved);
   return new Sampler(sources, { ...resolved, ...(mixAlpha !== undefined ? { mixAlpha } : {}), ...(mixEpochSamples !== undefined ? { mixEpochSamples } : {}) });
 }
 

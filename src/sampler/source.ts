@@ -8,11 +8,16 @@ import type { SampleIndex } from '../formats/types.js';
 import { sourceSeed } from '../rng.js';
 import type { TokenStore } from '../store/types.js';
 import { checkInteger } from '../validate.js';
-import type { ResolvedSamplerOptions } from './options.js';
+import { indexEpoch, type ResolvedSamplerOptions } from './options.js';
 import { epochPermutation } from './permutation.js';
 
-/** Epochs of one source kept built: enough for a batch that crosses two epochs of a small source. */
-const KEEP = 4;
+/**
+ * Epochs of one source kept built: two (the sampler's current and previous epoch), or for small
+ * sources (under 2^20 samples) up to eight, as a batch of a mixture can cross several epochs of
+ * a small source. A large store's per-epoch arrays are never held more than twice.
+ */
+const KEEP_LARGE = 2;
+const KEEP_SMALL = 8;
 
 export class SamplerSource implements PlanSource {
   /** The seed of this source's decisions (see `sourceSeed`): the sampler's for source 0. */
@@ -33,7 +38,7 @@ export class SamplerSource implements PlanSource {
     return this.store;
   }
 
-  /** The sample index of this source's `epoch` (the same object for every epoch of the single formats). */
+  /** The sample index of this source's `epoch` (the same object for every epoch of the single formats; for the pair formats with `dupeFactor`, the index of `epoch mod dupeFactor`). */
   index(epoch: number): SampleIndex {
     return this.epoch(epoch).index;
   }
@@ -50,12 +55,13 @@ export class SamplerSource implements PlanSource {
     checkInteger('epoch', epoch, 0, 0xffffffff);
     const o = this.options;
     const spec = FORMATS[o.format];
-    const params = { format: o.format, seqLen: o.seqLen, template: o.template, seed: this.seed, epoch };
+    const params = { format: o.format, seqLen: o.seqLen, template: o.template, seed: this.seed, epoch: indexEpoch(epoch, o) };
     const prefix = o.cache && this.store.prefix !== '' ? this.store.prefix : undefined;
     const index = spec.perEpoch ? sampleIndexFor(this.store, params, prefix) : (this.singleIndex ??= sampleIndexFor(this.store, params, prefix));
     data = { index, order: undefined };
     this.built.set(epoch, data);
-    if (this.built.size > KEEP) this.built.delete(this.built.keys().next().value!);
+    const keep = index.numSamples < 1 << 20 ? KEEP_SMALL : KEEP_LARGE;
+    while (this.built.size > keep) this.built.delete(this.built.keys().next().value!);
     return data;
   }
 }

@@ -16,22 +16,38 @@ function compatibility(m: StoreManifest): string {
   return JSON.stringify([name, source, sha256 ?? null, vocabSize, m.idx.dtype, m.specialTokens, m.wordStarts, m.whitespace]);
 }
 
+/** Options of {@link mergeStores}. */
+export interface MergeOptions {
+  /**
+   * Stops the merge between two chunks of 8 MiB: nothing is left at `out` (the writer's
+   * temporaries are removed) and the promise rejects with `signal.reason`.
+   */
+  readonly signal?: AbortSignal;
+}
+
 /**
  * Write the documents of `prefixes`, in order, into a new store at `out`, in constant memory at
  * about the disk's speed. Every input is fully validated (its structure when opened, its ids as
  * they are copied: a bad id aborts the merge and leaves nothing at `out`); all must share
  * tokenizer, vocabulary, special ids, word starts and dtype (`ERR_BAD_INPUT` otherwise). Returns
- * the new manifest.
+ * the new manifest. The copy yields to the event loop between chunks, so signals and timers are
+ * served while it runs.
  */
-export async function mergeStores(prefixes: readonly string[], out: string): Promise<StoreManifest> {
+export async function mergeStores(prefixes: readonly string[], out: string, options: MergeOptions = {}): Promise<StoreManifest> {
   if (!Array.isArray(prefixes) || prefixes.length === 0 || !prefixes.every((p) => typeof p === 'string' && p !== '')) {
     throw new TypeError(`prefixes must be a non-empty array of non-empty strings, got ${JSON.stringify(prefixes)}`);
   }
   if (typeof out !== 'string' || out === '') throw new TypeError(`out must be a non-empty string, got ${JSON.stringify(out)}`);
+  const { signal } = options;
+  signal?.throwIfAborted();
   const stores: OpenedStore[] = [];
   try {
     // Structure checked here; ids are checked while they are copied (one read of each .bin).
-    for (const p of prefixes) stores.push(openStore(p, { verifyIds: false }));
+    for (const p of prefixes) {
+      stores.push(openStore(p, { verifyIds: false }));
+      await new Promise(setImmediate);
+      signal?.throwIfAborted();
+    }
     const first = stores[0];
     const key = compatibility(first.manifest);
     for (const s of stores.slice(1)) {
@@ -49,7 +65,7 @@ export async function mergeStores(prefixes: readonly string[], out: string): Pro
     });
     try {
       const copy = copier(first.vocabSize);
-      for (const s of stores) copyStore(s, writer, copy);
+      for (const s of stores) await copyStore(s, writer, copy, signal);
       return writer.finish();
     } catch (err) {
       writer.abort();
@@ -63,12 +79,15 @@ export async function mergeStores(prefixes: readonly string[], out: string): Pro
 /**
  * Copies one store's parts into `writer` in constant memory: the `.bin` in 8 MiB positional reads
  * straight into kernel memory, where every id is checked (a SIMD pass) before it is written, then
- * the sentence lengths in chunks and the document ends. Nothing per sentence is held.
+ * the sentence lengths in chunks and the document ends. Nothing per sentence is held. Yields to
+ * the event loop between chunks (and stops there when `signal` aborts).
  */
-function copyStore(s: OpenedStore, writer: StoreWriter, copy: Copier): void {
+async function copyStore(s: OpenedStore, writer: StoreWriter, copy: Copier, signal: AbortSignal | undefined): Promise<void> {
   const width = s.dtype === 'uint16' ? 2 : 4;
   const bytes = s.numTokens * width;
   for (let pos = 0; pos < bytes; pos += COPY_BYTES) {
+    await new Promise(setImmediate);
+    signal?.throwIfAborted();
     const n = Math.min(COPY_BYTES, bytes - pos);
     const view = copy.arena.u8(copy.ptr, n);
     s.readBytes(pos, view);

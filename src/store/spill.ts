@@ -9,6 +9,7 @@
  * ```
  */
 import fs from 'node:fs';
+import { writeError } from './io-error.js';
 
 const BLOCK = 1 << 16;
 
@@ -59,7 +60,11 @@ export class SpillList {
   private spill(): void {
     const bytes = new Uint8Array(this.block.buffer, 0, this.used * 4);
     let done = 0;
-    while (done < bytes.length) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, this.spilled * 4 + done);
+    try {
+      while (done < bytes.length) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, this.spilled * 4 + done);
+    } catch (err) {
+      throw writeError(this.file, err);
+    }
     this.spilled += this.used;
     this.used = 0;
   }

@@ -6,7 +6,8 @@
  * Output is atomic: everything is written under `<file>.<pid>-<n>.tmp` names, flushed with
  * fsync, and renamed in the order .bin, .idx, .json on {@link StoreWriter.finish}. An existing
  * `<prefix>.json` is removed first, so an interruption never leaves a manifest beside files it
- * does not describe. {@link StoreWriter.abort} deletes the temporaries.
+ * does not describe. {@link StoreWriter.abort} deletes the temporaries; those of a run that was
+ * killed are removed by the next writer to the same prefix (once their process is gone).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { ParallelHash } from './parallel-hash.js';
@@ -14,6 +15,8 @@ import { SpillList } from './spill.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MaskpackError } from '../errors.js';
+import { writeError } from './io-error.js';
+import { removeStaleTemporaries } from '../stale.js';
 import {
   DTYPE_BYTES, dtypeForVocab, encodeIdxHeader, int64s, storePaths, type StoreDtype,
 } from './format.js';
@@ -42,6 +45,17 @@ export interface StoreWriterOptions {
 }
 
 const WRITE_BUFFER_BYTES = 1 << 20;
+
+/** The writer's pid in the name of a temporary of the store `base` (`<base>.bin.<pid>-<n>.tmp`, …). */
+function temporaryPid(base: string): (name: string) => number | undefined {
+  const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`^${escaped}\\.(?:bin|json|idx(?:\\.lengths|\\.docs)?)\\.(\\d+)-\\d+\\.tmp$`);
+  return (name) => {
+    const m = pattern.exec(name);
+    return m ? Number(m[1]) : undefined;
+  };
+}
+
 let tmpCounter = 0;
 
 /** Writes one store; see the module comment for the atomicity contract. */
@@ -95,7 +109,9 @@ export class StoreWriter {
       lengths: `${p.idx}.lengths.${tag}`, docs: `${p.idx}.docs.${tag}`,
     };
     try {
-      fs.mkdirSync(path.dirname(path.resolve(prefix)), { recursive: true });
+      const dir = path.dirname(path.resolve(prefix));
+      fs.mkdirSync(dir, { recursive: true });
+      removeStaleTemporaries(dir, temporaryPid(path.basename(prefix)));
       this.binFd = fs.openSync(this.tmp.bin, 'w');
       this.lengths = new SpillList(this.tmp.lengths);
       this.docIndex = new SpillList(this.tmp.docs);
@@ -324,7 +340,11 @@ export class StoreWriter {
   private writeBin(bytes: Uint8Array): void {
     this.binHash.update(bytes);
     let off = 0;
-    while (off < bytes.length) off += fs.writeSync(this.binFd, bytes, off, bytes.length - off);
+    try {
+      while (off < bytes.length) off += fs.writeSync(this.binFd, bytes, off, bytes.length - off);
+    } catch (err) {
+      throw writeError(this.tmp.bin, err);
+    }
   }
 
   /** Write the .idx temp file in chunks; returns its sha256. */
@@ -334,7 +354,11 @@ export class StoreWriter {
     const put = (b: Buffer): void => {
       hash.update(b);
       let off = 0;
-      while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
+      try {
+        while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
+      } catch (err) {
+        throw writeError(this.tmp.idx, err);
+      }
     };
     const S = this.sentences;
     const D = this.documents;

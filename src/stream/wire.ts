@@ -18,7 +18,7 @@
  */
 import type { Batch } from '../batch.js';
 import type { SamplerState } from '../sampler/index.js';
-import { batchArrays } from './arrays.js';
+import { streamArrays } from './arrays.js';
 import { npyRecord } from './npy-record.js';
 
 /** The value of `maskpack` in every header: the version of this format. */
@@ -55,7 +55,7 @@ function headerRecord(header: BatchHeader | EndHeader): Uint8Array[] {
  * once they are written out.
  */
 export function encodeBatch(batch: Batch, position: { epoch: number; batchIndex: number }, state: SamplerState, int64 = false): Uint8Array[] {
-  const arrays = batchArrays(batch);
+  const arrays = streamArrays(batch);
   const header: BatchHeader = { maskpack: STREAM_FORMAT, epoch: position.epoch, batchIndex: position.batchIndex, arrays: arrays.map((a) => a.name), state };
   return [...headerRecord(header), ...arrays.flatMap((a) => npyRecord(a.array, a.shape, int64))];
 }

@@ -37,15 +37,35 @@ const PLAIN = { disallowedSpecial: new Set<string>() };
 interface PieceSource {
   /** A rank's text, its bytes when not valid UTF-8 on its own, or undefined (what `decodeNativeGenerator` yields, when truthy). */
   tryDecodeToken(rank: number): string | Uint8Array | undefined;
+  /** gpt-tokenizer's merge cache (a private field of its BytePairEncodingCore). */
+  readonly mergeCache?: Map<string, number[]>;
 }
 interface R50k {
   encode(text: string, options: typeof PLAIN): number[];
+  setMergeCacheSize(size: number): void;
+  clearMergeCache(): void;
   default: { bytePairEncodingCoreProcessor: PieceSource };
 }
 
+/**
+ * Entries of the BPE merge cache before it is emptied. gpt-tokenizer 4.0.0 evicts its LRU cache
+ * (100 000 entries) one oldest key at a time with `keys().next()`, which in V8 walks over every
+ * deleted entry still at the front of the table: once a corpus has more distinct pieces than fit
+ * (numbers, names, URLs), each eviction costs up to ~100 000 steps and tokenizing slowed ~10×
+ * (300 000 short files of "Doc <n>." went from ~47 000 to ~2 500 documents/s, 23 of 25 s of the
+ * worker in `addToMergeCache`). The cache is made unbounded and emptied here at this size
+ * instead: memory stays bounded, a clear is cheap, and frequent words are cached again at once.
+ */
+const MERGE_CACHE_ENTRIES = 100_000;
+
 let library: R50k | undefined;
+let bpeCore: PieceSource | undefined;
 function r50k(): R50k {
-  library ??= createRequire(import.meta.url)('gpt-tokenizer/encoding/r50k_base') as R50k;
+  if (!library) {
+    library = createRequire(import.meta.url)('gpt-tokenizer/encoding/r50k_base') as R50k;
+    library.setMergeCacheSize(Number.POSITIVE_INFINITY);
+    bpeCore = library.default.bytePairEncodingCoreProcessor;
+  }
   return library;
 }
 
@@ -68,7 +88,9 @@ export function gpt2PieceBytes(): Uint8Array[] {
 
 /** GPT-2's own ids (0..50255) of `text`, special-token text encoded as plain text. */
 export function encodeGpt2(text: string): number[] {
-  return r50k().encode(text, PLAIN);
+  const lib = r50k();
+  if ((bpeCore!.mergeCache?.size ?? 0) > MERGE_CACHE_ENTRIES) lib.clearMergeCache();
+  return lib.encode(text, PLAIN);
 }
 
 class RobertaGpt2Tokenizer implements Tokenizer {
@@ -106,7 +128,7 @@ class RobertaGpt2Tokenizer implements Tokenizer {
   }
 
   encode(text: string): number[] {
-    const ids = r50k().encode(text, PLAIN);
+    const ids = encodeGpt2(text);
     for (let i = 0; i < ids.length; i++) ids[i] += OFFSET;
     return ids;
   }

@@ -4,6 +4,7 @@
  * stores that take at most {@link AUTO_MEMORY_BYTES} together and streams larger ones.
  */
 import type { TokenSource, TokenStore } from '../store/types.js';
+import { optionError } from '../validate.js';
 import { Arena, createKernelMemory, FIRST_CLAIM } from './arena.js';
 import { instantiate } from './module.js';
 import { binFile, IdCheck, loadRegion, sourceReader, storeReader, type SourceTokens, type TokenRegion } from './tokens.js';
@@ -30,11 +31,11 @@ export function chooseAccess(option: StoreAccessOption, stores: readonly TokenSt
   const bytes = storeBytes(stores);
   const access = option === 'auto' ? (bytes <= AUTO_MEMORY_BYTES ? 'memory' : 'stream') : option;
   if (access === 'memory' && bytes + MEMORY_HEADROOM > 2 ** 32) {
-    throw new RangeError(`options.storeAccess 'memory' needs the stores' ${bytes} bytes of tokens in one 4 GiB WebAssembly memory; use 'stream' (or 'auto'), got ${JSON.stringify(option)}`);
+    throw optionError(RangeError, ['options.storeAccess'], (n) => `${n} 'memory' needs the stores' ${bytes} bytes of tokens in one 4 GiB WebAssembly memory; use 'stream' (or 'auto'), got ${JSON.stringify(option)}`);
   }
   if (access === 'stream' && workers > 0) {
     const i = stores.findIndex((s) => typeof s.source !== 'function');
-    if (i >= 0) throw new RangeError(`options.storeAccess 'stream' with workers needs stores that worker threads can read (file or memory stores); store ${i} cannot, got ${JSON.stringify(option)}`);
+    if (i >= 0) throw optionError(RangeError, ['options.storeAccess'], (n) => `${n} 'stream' with workers needs stores that worker threads can read (file or memory stores); store ${i} cannot, got ${JSON.stringify(option)}`);
   }
   return access;
 }

@@ -5,7 +5,7 @@ const PY = `
 import json, sys, numpy as np
 d = sys.argv[1]
 out = {}
-for name in ['input_ids', 'attention_mask', 'labels', 'token_type_ids', 'next_sentence_label', 'batch_offsets']:
+for name in ['input_ids', 'attention_mask', 'labels', 'token_type_ids', 'next_sentence_label', 'batch_offsets', 'batch_shapes']:
     try:
         a = np.load(f'{d}/{name}.npy')
     except FileNotFoundError:

@@ -1,12 +1,14 @@
+/** ONNX graph builder: nodes, graph inputs and outputs, constants deduplicated as initializers; encoded by writer.ts. */
 import {
   DataType,
   encodeModel,
+  OPSET_VERSION,
   type AttributeValue,
   type DataTypeCode,
   type NodeSpec,
   type TensorValue,
   type ValueInfo,
-} from './onnx-writer.js';
+} from './writer.js';
 
 /** Attribute shorthands for {@link GraphBuilder.op}. */
 export const attr = {
@@ -104,7 +106,7 @@ export class GraphBuilder {
   /** `Aᵀ·B` for 2-D operands: a weight gradient from activations and output gradients. */
   gemmTA(a: string, b: string): string { return this.op('Gemm', [a, b], { transA: attr.i(1) }); }
 
-  /** The whole graph as ONNX bytes (opset 17). */
+  /** The whole graph as ONNX bytes (opset {@link OPSET_VERSION}). */
   encode(): Uint8Array {
     const rename = (t: string) => this.renamed.get(t) ?? t;
     return encodeModel({
@@ -113,7 +115,7 @@ export class GraphBuilder {
       inputs: this.inputs,
       outputs: this.outputs,
       initializers: this.initializers,
-      opset: 17,
+      opset: OPSET_VERSION,
     });
   }
 }

@@ -1,11 +1,14 @@
-import type { Batch } from '../batch.js';
-import { MaskpackError } from '../errors.js';
-import type { ModelConfig } from './model.js';
+/** Checks that batches fit the model before ONNX Runtime sees them, and counts their tokens. */
+import type { Batch } from '../../batch.js';
+import { MaskpackError } from '../../errors.js';
+import type { ModelConfig } from '../model/config.js';
 
 /** Counts of a set of batches that passed {@link inspectBatches}. */
 export interface BatchInfo {
-  /** Positions whose label is not the ignore index. */
+  /** Positions whose label is not the ignore index, in all batches. */
   readonly maskedTokens: number;
+  /** The batches that have at least one such position, in order: the others add no loss. */
+  readonly withTargets: readonly Batch[];
   /** Positions whose attention mask is 1. */
   readonly tokens: number;
 }
@@ -13,13 +16,16 @@ export interface BatchInfo {
 /**
  * Checks that every batch fits the model (shape, seqLen ≤ maxPositions, ids and labels in
  * range, mask 0/1) so ONNX Runtime never sees an index it could run past, and counts tokens.
+ * A batch with no masked position is valid: it has nothing to predict, so it adds no loss and
+ * no gradient, and is left out of `withTargets`.
  * @throws TypeError when `batches` is not a non-empty array of batches;
- *   MaskpackError ERR_BAD_INPUT for out-of-range data or no masked token at all.
+ *   MaskpackError ERR_BAD_INPUT for out-of-range data.
  */
 export function inspectBatches(batches: readonly Batch[], config: ModelConfig, method: string): BatchInfo {
   if (batches.length === 0) throw new TypeError(`${method}() needs at least one batch`);
   let maskedTokens = 0;
   let tokens = 0;
+  const withTargets: Batch[] = [];
   const { vocabSize: V, ignoreIndex, maxPositions } = config;
   batches.forEach((b, k) => {
     if (typeof b !== 'object' || b === null || !Array.isArray(b.shape)) {
@@ -33,6 +39,7 @@ export function inspectBatches(batches: readonly Batch[], config: ModelConfig, m
       if (!(a instanceof Int32Array) || a.length !== B * L) throw bad(`${name} must be an Int32Array of ${B * L} elements`);
     }
     const { inputIds, attentionMask, labels } = b;
+    const before = maskedTokens;
     for (let i = 0; i < inputIds.length; i++) {
       const id = inputIds[i]!;
       const mask = attentionMask[i]!;
@@ -44,9 +51,7 @@ export function inspectBatches(batches: readonly Batch[], config: ModelConfig, m
       if (label < 0 || label >= V) throw bad(`label ${label} at ${i} is neither ${ignoreIndex} nor in [0, ${V})`);
       maskedTokens++;
     }
+    if (maskedTokens > before) withTargets.push(b);
   });
-  if (maskedTokens === 0) {
-    throw new MaskpackError('ERR_BAD_INPUT', `${method}(): no position has a label other than ${ignoreIndex}`);
-  }
-  return { maskedTokens, tokens };
+  return { maskedTokens, tokens, withTargets };
 }

@@ -1,9 +1,10 @@
+/** The four ONNX graphs a trainer runs (eval, grad, apply, step), built from the model and the optimizer. */
 import { adamwScalars, adamwUpdate, type AdamWOptions } from './adamw.js';
 import { buildForward, declareBatchInputs, declareParams } from './forward.js';
-import { GraphBuilder } from './graph.js';
-import { parameterSpecs, type ModelConfig } from './model.js';
-import { DataType } from './onnx-writer.js';
-import { Tape } from './tape.js';
+import { GraphBuilder } from '../onnx/graph.js';
+import { parameterSpecs, type ModelConfig } from './config.js';
+import { DataType } from '../onnx/writer.js';
+import { Tape } from '../onnx/tape.js';
 
 /**
  * The four ONNX graphs a trainer runs. Tensor names (inputs → outputs):

@@ -1,11 +1,12 @@
-import { attr, type GraphBuilder } from './graph.js';
-import type { ModelConfig, ParamSpec } from './model.js';
-import { DataType } from './onnx-writer.js';
+/** The RoBERTa-style encoder, masked-LM head and loss emitted as ONNX nodes, with the loss-head backward. */
+import { attr, type GraphBuilder } from '../onnx/graph.js';
+import type { ModelConfig, ParamSpec } from './config.js';
+import { DataType } from '../onnx/writer.js';
 import {
   add, addConstant, addPositions, embedding, gatherPositions, gelu, layerNorm, linear, matmul4,
   reshape, scale, softmax, transpose,
-} from './ops.js';
-import { Tape } from './tape.js';
+} from '../onnx/ops.js';
+import { Tape } from '../onnx/tape.js';
 
 /** Additive attention bias on padded keys: large enough that exp() underflows to 0. */
 const MASKED_KEY_BIAS = -1e9;

@@ -1,30 +1,40 @@
-import { InferenceSession, Tensor } from 'onnxruntime-node';
-import type { Batch } from '../batch.js';
-import { MaskpackError } from '../errors.js';
+/** The trainer: parameters and AdamW state in host buffers, updated by ONNX Runtime sessions of the training graphs. */
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { Batch } from '../../batch.js';
+import { MaskpackError } from '../../errors.js';
 import { inspectBatches } from './batch-check.js';
 import { toFeeds } from './feeds.js';
-import { buildTrainingGraphs, type TrainingGraphs } from './graphs.js';
-import { initParameters, parameterSpecs, type ParamSpec } from './model.js';
+import { buildTrainingGraphs, type TrainingGraphs } from '../model/training-graphs.js';
+import { initParameters, parameterSpecs, sizeOf, type ParamSpec } from '../model/config.js';
 import { resolveTrainerOptions, type ResolvedTrainerOptions, type TrainerOptions } from './options.js';
-import { learningRateAt } from './schedule.js';
+import { learningRateAt } from '../model/schedule.js';
+import { loadOnnxRuntime } from './onnxruntime.js';
 
 /** What one optimizer update did. */
 export interface StepResult {
-  /** 1-based update count after this step. */
+  /** 1-based update count after this step (unchanged by a skipped step). */
   readonly step: number;
-  /** Mean cross-entropy over the masked tokens of all micro-batches (nats). */
+  /**
+   * `true` when no micro-batch had a masked token: nothing to predict, so no update was applied
+   * (parameters, AdamW moments, update count and schedule unchanged) and loss and accuracy are NaN.
+   */
+  readonly skipped: boolean;
+  /** Mean cross-entropy over the masked tokens of all micro-batches (nats); NaN when skipped. */
   readonly loss: number;
-  /** Share of masked tokens whose argmax prediction is the label. */
+  /** Share of masked tokens whose argmax prediction is the label; NaN when skipped. */
   readonly accuracy: number;
   /** Masked tokens (label ≠ ignore index) in the effective batch. */
   readonly maskedTokens: number;
   /** Real tokens (attention_mask = 1) in the effective batch. */
   readonly tokens: number;
-  /** Learning rate used for this update. */
+  /** Learning rate used for this update; 0 when skipped. */
   readonly learningRate: number;
 }
 
-/** Masked-LM loss and accuracy of a model on some batches, without updating it. */
+/**
+ * Masked-LM loss and accuracy of a model on some batches, without updating it. Batches with no
+ * masked token add nothing; with none at all, loss and accuracy are NaN (a mean over no token).
+ */
 export interface EvalResult {
   readonly loss: number;
   readonly accuracy: number;
@@ -45,14 +55,17 @@ export interface Trainer {
   /**
    * One optimizer update from one batch, or from k micro-batches whose gradients are summed
    * (each weighted by 1 / masked tokens of all k), equal to one update on their concatenation.
+   * A micro-batch with no masked token contributes zero loss and gradient (it is not run); when
+   * no micro-batch has one, the step is skipped (`skipped: true`, trainer unchanged).
    * Calls are queued: each starts after the previous one settled. The batches' buffers are read
    * by reference and must not change until the promise settles.
-   * Rejects with MaskpackError ERR_BAD_INPUT for a malformed batch or one with no masked token.
+   * Rejects with MaskpackError ERR_BAD_INPUT for a malformed batch.
    */
   step(batches: Batch | readonly Batch[]): Promise<StepResult>;
   /**
    * The gradient of the mean masked-LM loss over all masked tokens of `batches`, by parameter
    * name (fresh copies), exactly as {@link Trainer.step} would apply it; parameters unchanged.
+   * Batches with no masked token add nothing; with none at all, every gradient is zero.
    */
   gradients(batches: Batch | readonly Batch[]): Promise<GradientResult>;
   /** Loss and accuracy over `batches` (weighted by masked tokens), parameters unchanged. */
@@ -67,6 +80,7 @@ export interface Trainer {
 class TensorSet {
   readonly tensors: Tensor[];
   constructor(specs: readonly ParamSpec[], readonly arrays: Float32Array[]) {
+    const { Tensor } = loadOnnxRuntime();
     this.tensors = specs.map((s, i) => new Tensor('float32', arrays[i]!, s.dims));
   }
   static zeros(specs: readonly ParamSpec[]): TensorSet {
@@ -77,7 +91,7 @@ class TensorSet {
   }
 }
 
-const scalar = (v: number) => new Tensor('float32', new Float32Array([v]), []);
+const scalar = (v: number): Tensor => new (loadOnnxRuntime().Tensor)('float32', new Float32Array([v]), []);
 
 class OrtTrainer implements Trainer {
   stepCount = 0;
@@ -101,7 +115,7 @@ class OrtTrainer implements Trainer {
     let s = this.sessions.get(name);
     if (s === undefined) {
       const threads = this.options.threads;
-      s = InferenceSession.create(this.graphs[name], {
+      s = loadOnnxRuntime().InferenceSession.create(this.graphs[name], {
         graphOptimizationLevel: 'all',
         ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
       });
@@ -121,8 +135,11 @@ class OrtTrainer implements Trainer {
 
   step(batches: Batch | readonly Batch[]): Promise<StepResult> {
     return this.enqueue(async () => {
-      const list = Array.isArray(batches) ? (batches as readonly Batch[]) : [batches as Batch];
-      const info = inspectBatches(list, this.options.model, 'step');
+      const info = inspectBatches(asList(batches), this.options.model, 'step');
+      const list = info.withTargets;
+      if (list.length === 0) {
+        return { step: this.stepCount, skipped: true, loss: NaN, accuracy: NaN, maskedTokens: 0, tokens: info.tokens, learningRate: 0 };
+      }
       const t = this.stepCount + 1;
       const lr = learningRateAt(this.options.schedule, t);
       const common = { grad_scale: scalar(1 / info.maskedTokens) };
@@ -157,7 +174,10 @@ class OrtTrainer implements Trainer {
       }
       [this.state, this.spare] = [this.spare, this.state];
       this.stepCount = t;
-      return { step: t, loss: nll / info.maskedTokens, accuracy: correct / info.maskedTokens, maskedTokens: info.maskedTokens, tokens: info.tokens, learningRate: lr };
+      return {
+        step: t, skipped: false, loss: nll / info.maskedTokens, accuracy: correct / info.maskedTokens,
+        maskedTokens: info.maskedTokens, tokens: info.tokens, learningRate: lr,
+      };
     });
   }
 
@@ -180,11 +200,14 @@ class OrtTrainer implements Trainer {
 
   gradients(batches: Batch | readonly Batch[]): Promise<GradientResult> {
     return this.enqueue(async () => {
-      const list = Array.isArray(batches) ? (batches as readonly Batch[]) : [batches as Batch];
-      const info = inspectBatches(list, this.options.model, 'gradients');
+      const info = inspectBatches(asList(batches), this.options.model, 'gradients');
+      if (info.withTargets.length === 0) {
+        const gradients = new Map(this.specs.map((s) => [s.name, new Float32Array(sizeOf(s))]));
+        return { loss: NaN, accuracy: NaN, maskedTokens: 0, gradients };
+      }
       const feeds: Record<string, Tensor> = {};
       this.state.p.into('param', this.specs, feeds);
-      const { nll, correct } = await this.accumulate(list, feeds, { grad_scale: scalar(1 / info.maskedTokens) });
+      const { nll, correct } = await this.accumulate(info.withTargets, feeds, { grad_scale: scalar(1 / info.maskedTokens) });
       const gradients = new Map(this.specs.map((s, i) => [s.name, this.grads!.sum.arrays[i]!.slice()]));
       return { loss: nll / info.maskedTokens, accuracy: correct / info.maskedTokens, maskedTokens: info.maskedTokens, gradients };
     });
@@ -192,14 +215,13 @@ class OrtTrainer implements Trainer {
 
   evaluate(batches: Batch | readonly Batch[]): Promise<EvalResult> {
     return this.enqueue(async () => {
-      const list = Array.isArray(batches) ? (batches as readonly Batch[]) : [batches as Batch];
-      const info = inspectBatches(list, this.options.model, 'evaluate');
+      const info = inspectBatches(asList(batches), this.options.model, 'evaluate');
       const session = await this.session('eval');
       const feeds: Record<string, Tensor> = {};
       this.state.p.into('param', this.specs, feeds);
       let nll = 0;
       let correct = 0;
-      for (const b of list) {
+      for (const b of info.withTargets) {
         const out = await session.run({ ...feeds, ...batchFeeds(b) });
         nll += out.nll_sum!.data[0] as number;
         correct += out.correct!.data[0] as number;
@@ -225,6 +247,9 @@ class OrtTrainer implements Trainer {
   }
 }
 
+const asList = (batches: Batch | readonly Batch[]): readonly Batch[] =>
+  (Array.isArray(batches) ? (batches as readonly Batch[]) : [batches as Batch]);
+
 function batchFeeds(b: Batch): Record<string, Tensor> {
   const f = toFeeds(b);
   return { input_ids: f.input_ids, attention_mask: f.attention_mask, labels: f.labels };
@@ -241,10 +266,13 @@ function addInto(sum: Float32Array[], add: Float32Array[]): void {
 /**
  * Builds the training graphs for `options` and a trainer holding freshly initialized
  * parameters (a pure function of `options.seed`) and zero AdamW moments.
- * Rejects with TypeError / RangeError naming a bad option.
+ * Needs the optional package onnxruntime-node, loaded on the first call.
+ * Rejects with TypeError / RangeError naming a bad option, and with MaskpackError
+ * ERR_MISSING_PACKAGE when onnxruntime-node is not installed.
  */
 export async function createTrainer(options?: TrainerOptions): Promise<Trainer> {
   const resolved = resolveTrainerOptions(options);
+  loadOnnxRuntime();
   return new OrtTrainer(resolved, buildTrainingGraphs(resolved.model, resolved.optimizer));
 }
 

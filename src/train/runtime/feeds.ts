@@ -1,5 +1,7 @@
-import { Tensor } from 'onnxruntime-node';
-import type { Batch } from '../batch.js';
+/** Batches as ONNX Runtime feeds (`input_ids`, `attention_mask`, `labels`, ...), named as Hugging Face names model inputs. */
+import type { Tensor } from 'onnxruntime-node';
+import type { Batch } from '../../batch.js';
+import { loadOnnxRuntime } from './onnxruntime.js';
 
 /** Element type of the id tensors handed to ONNX Runtime. */
 export type FeedDType = 'int32' | 'int64';
@@ -26,6 +28,7 @@ const isShared = (a: Int32Array): boolean =>
   typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
 
 function tensor(a: Int32Array, dims: readonly number[], dtype: FeedDType): Tensor {
+  const { Tensor } = loadOnnxRuntime();
   if (dtype === 'int64') return new Tensor('int64', BigInt64Array.from(a, (v) => BigInt(v)), dims);
   return new Tensor('int32', isShared(a) ? a.slice() : a, dims);
 }
@@ -41,8 +44,11 @@ function tensor(a: Int32Array, dims: readonly number[], dtype: FeedDType): Tenso
  * such a batch still works, at the cost of one copy. With `dtype: 'int64'` every tensor is a
  * fresh BigInt64Array the caller owns.
  *
+ * Needs the optional package onnxruntime-node (loaded on the first call).
+ *
  * @throws TypeError when `options.dtype` is not `'int32'` or `'int64'`, or an array is not an
- *   Int32Array; RangeError when an array's length does not match `batch.shape`.
+ *   Int32Array; RangeError when an array's length does not match `batch.shape`;
+ *   MaskpackError ERR_MISSING_PACKAGE when onnxruntime-node is not installed.
  */
 export function toFeeds(batch: Batch, options: ToFeedsOptions = {}): BatchFeeds {
   const dtype = options.dtype ?? 'int32';

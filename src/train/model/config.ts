@@ -1,4 +1,5 @@
-import { mix32, positionHash, streamKey } from '../rng.js';
+/** The encoder's shape (ModelConfig), its parameter tensors in a fixed order, and their seeded initialization. */
+import { mix32, positionHash, streamKey } from '../../rng.js';
 
 /**
  * The shape of the RoBERTa-style encoder trained by maskpack's ONNX training graphs.

@@ -1,6 +1,13 @@
+/** The training loop: pulls micro-batches, steps the trainer, and times data waits apart from compute. */
 import { performance } from 'node:perf_hooks';
-import type { Batch } from '../batch.js';
+import type { Batch } from '../../batch.js';
 import type { StepResult, Trainer } from './trainer.js';
+import { checkInteger } from '../../validate.js';
+
+/** The most updates one run makes (its history keeps a result per update). */
+export const MAX_STEPS = 1_000_000;
+/** The most micro-batches per update (they are all held in memory for the update). */
+export const MAX_ACCUMULATION = 1024;
 
 /** Options of {@link runTraining}. */
 export interface RunTrainingOptions {
@@ -8,7 +15,11 @@ export interface RunTrainingOptions {
   readonly trainer: Trainer;
   /** Batch source, e.g. the loader; each update takes `accumulation` batches from it. */
   readonly batches: AsyncIterable<Batch> | Iterable<Batch>;
-  /** Optimizer updates to run (fewer when `batches` runs out first). */
+  /**
+   * Trainer steps to run (fewer when `batches` runs out first), each on `accumulation` batches.
+   * A step whose batches hold no masked token is skipped by the trainer (no update) and still
+   * counts here, so a run always consumes `steps × accumulation` batches; see `skippedSteps`.
+   */
   readonly steps: number;
   /** Micro-batches per update, default 1: effective batch = accumulation × micro-batch. */
   readonly accumulation?: number;
@@ -20,6 +31,8 @@ export interface RunTrainingOptions {
 
 /** One update's result with cumulative timing. */
 export interface TrainingProgress extends StepResult {
+  /** Steps run so far in this run, skipped ones included (1-based). */
+  readonly stepsRun: number;
   /** Milliseconds since the run started. */
   readonly elapsedMs: number;
   /** Time blocked waiting for the next batch, cumulative. */
@@ -34,7 +47,10 @@ export interface TrainingProgress extends StepResult {
 
 /** What a {@link runTraining} call did. */
 export interface TrainingSummary {
+  /** Trainer steps run, skipped ones included. */
   readonly steps: number;
+  /** Steps skipped because their batches held no masked token (no update was applied). */
+  readonly skippedSteps: number;
   readonly elapsedMs: number;
   readonly waitMs: number;
   readonly computeMs: number;
@@ -57,10 +73,8 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
   const iterable = batches as Partial<AsyncIterable<Batch> & Iterable<Batch>> | null | undefined;
   const open = iterable?.[Symbol.asyncIterator] ?? iterable?.[Symbol.iterator];
   if (typeof open !== 'function') throw new TypeError('options.batches must be an iterable or async iterable of batches');
-  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`options.steps must be a non-negative integer, got ${steps}`);
-  if (!Number.isInteger(accumulation) || accumulation < 1) {
-    throw new RangeError(`options.accumulation must be a positive integer, got ${accumulation}`);
-  }
+  checkInteger('options.steps', steps, 0, MAX_STEPS);
+  checkInteger('options.accumulation', accumulation, 1, MAX_ACCUMULATION);
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('options.onProgress must be a function');
 
   const it = (open as (this: unknown) => AsyncIterator<Batch> | Iterator<Batch>).call(batches);
@@ -88,7 +102,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
       history.push(result);
       const elapsedMs = performance.now() - start;
       onProgress?.({
-        ...result, elapsedMs, waitMs, computeMs,
+        ...result, stepsRun: history.length, elapsedMs, waitMs, computeMs,
         dataWaitShare: waitMs / (waitMs + computeMs), tokensPerSecond: (tokens * 1000) / elapsedMs,
       });
     }
@@ -97,7 +111,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
   }
   const elapsedMs = performance.now() - start;
   return {
-    steps: history.length, elapsedMs, waitMs, computeMs,
+    steps: history.length, skippedSteps: history.filter((h) => h.skipped).length, elapsedMs, waitMs, computeMs,
     dataWaitShare: waitMs + computeMs > 0 ? waitMs / (waitMs + computeMs) : 0,
     tokens, tokensPerSecond: elapsedMs > 0 ? (tokens * 1000) / elapsedMs : 0, history,
   };

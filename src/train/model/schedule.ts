@@ -1,3 +1,4 @@
+/** The learning-rate schedule of training runs and the rate at a given update. */
 /** Linear warm-up then linear decay to 0 (fairseq `polynomial_decay`, power 1, end 0). */
 export interface LearningRateSchedule {
   /** Learning rate reached at the end of warm-up. */

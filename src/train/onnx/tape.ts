@@ -1,3 +1,4 @@
+/** Reverse-mode differentiation tape: records hand-derived backward rules and replays them into the same graph. */
 import type { GraphBuilder } from './graph.js';
 
 /**

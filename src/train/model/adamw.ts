@@ -1,4 +1,5 @@
-import type { GraphBuilder } from './graph.js';
+/** The optimizer: AdamW (decoupled weight decay) emitted as ONNX nodes, with RoBERTa's defaults. */
+import type { GraphBuilder } from '../onnx/graph.js';
 
 /** AdamW hyper-parameters. Defaults are RoBERTa's (Liu et al. 2019, Table 9). */
 export interface AdamWOptions {

@@ -1,11 +1,11 @@
-import { attr } from './graph.js';
-import { DataType } from './onnx-writer.js';
-import type { Tape } from './tape.js';
-
 /**
- * Differentiable building blocks. Each emits its forward nodes and records the hand-derived
- * backward rule (in the comment above it) on the tape. `y` is the output, `dy` its gradient.
+ * Differentiable ONNX building blocks (linear, attention pieces, GELU, LayerNorm, embeddings).
+ * Each emits its forward nodes and records the hand-derived backward rule (in the comment
+ * above it) on the tape. `y` is the output, `dy` its gradient.
  */
+import { attr } from './graph.js';
+import { DataType } from './writer.js';
+import type { Tape } from './tape.js';
 
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
