@@ -263,4 +263,10 @@ test('bad flags exit 2 naming the flag and the value, a missing store exits 1 na
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /gone\/store/);
   assert.equal(missing.stdout.length, 0);
+  fs.writeFileSync(path.join(dir, 'blank.txt'), '\n');
+  assert.equal(cli(dir, ['ingest', 'blank.txt', '--out', 'empty', '--workers', '1']).status, 0);
+  const empty = streamBytes(dir, ['empty', '--epochs', 'inf']);
+  assert.equal(empty.status, 1);
+  assert.match(empty.stderr, /empty: the store is empty \(0 documents, no tokens\); there is nothing to stream \[ERR_BAD_INPUT\]/);
+  assert.equal(empty.stdout.length, 0);
 });
