@@ -30,9 +30,10 @@ header record followed by its arrays, all NumPy .npy records (format 1.0, C orde
   source_ids (rows,)                           with --mix: each row's store (its index in --mix order)
 
 After the last batch comes an end record: a header with "end": true, "arrays": [] and "batches" (the
-count sent); a stream without one was cut short. The width of a batch follows --pad (use --pad max
-for rows of --seq-len, as export writes them). When the consumer reads slowly, maskpack waits
-(holding at most --prefetch batches); when it closes the pipe or socket, maskpack stops quietly.
+count sent); a stream without one was cut short. The batches are those of export --width batch
+with the same options (--pad max: rows of --seq-len). When the consumer reads slowly, maskpack
+waits (holding two batches in the output and at most --prefetch more); when it closes the pipe or
+socket, maskpack stops quietly.
 
 Options:
       --epochs <E>                  epochs to stream from --epoch, or inf (default: 1; inf when only

@@ -15,17 +15,22 @@ const CONSUMER_GONE = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED', 'E
 export class Sink {
   private failure: Error | undefined;
   private gone = false;
-  private wake: (() => void) | undefined;
+  /** The writes waiting for something to happen (a flush, an error, the signal). */
+  private readonly waiting = new Set<() => void>();
+  private readonly wake = (): void => {
+    for (const resolve of this.waiting) resolve();
+    this.waiting.clear();
+  };
   private readonly onError = (err: Error & { code?: string }): void => {
     if (CONSUMER_GONE.has(err.code ?? '')) this.gone = true;
     else this.failure ??= err;
-    this.wake?.();
+    this.wake();
   };
   private readonly onClose = (): void => {
     this.gone = true;
-    this.wake?.();
+    this.wake();
   };
-  private readonly onAbort = (): void => this.wake?.();
+  private readonly onAbort = (): void => this.wake();
 
   constructor(private readonly out: Writable, private readonly signal: AbortSignal | undefined) {
     out.on('error', this.onError);
@@ -34,9 +39,10 @@ export class Sink {
   }
 
   /**
-   * Writes `chunks` (one `writev`) and resolves once the last is handed to the system, the
-   * consumer is gone or `signal` aborted; only after `written` may the chunks' memory be reused.
-   * Rejects with `ERR_STREAM_IO` on any other write error (a full disk, …).
+   * Hands `chunks` to the stream at once (one `writev`) and resolves once the last is handed to
+   * the system, the consumer is gone or `signal` aborted; only after `written` may the chunks'
+   * memory be reused. Several writes may be pending; they resolve in order. Rejects with
+   * `ERR_STREAM_IO` on any other write error (a full disk, …).
    */
   async write(chunks: readonly Uint8Array[]): Promise<WriteEnd> {
     let flushed = false;
@@ -53,15 +59,14 @@ export class Sink {
       this.out.write(chunk, i < chunks.length - 1 ? undefined : (err) => {
         if (err) this.onError(err);
         flushed = true;
-        this.wake?.();
+        this.wake();
       });
     });
     this.out.uncork();
     for (;;) {
       const end = settled();
       if (end) return end;
-      await new Promise<void>((resolve) => { this.wake = resolve; });
-      this.wake = undefined;
+      await new Promise<void>((resolve) => this.waiting.add(resolve));
     }
   }
 

@@ -2,11 +2,14 @@
  * Live batches for a consumer in another process: the loader's batches written to a byte stream
  * in the wire format of `wire.ts`, one batch after another in the loader's order.
  *
- * Backpressure: a batch is written only once the previous one has been handed to the system, so
- * a slow reader holds maskpack at the loader's `prefetch` batches plus the one being written
- * (bounded memory). A reader that goes away (a closed pipe or socket) ends the stream quietly.
+ * Backpressure: a batch is handed to the output only once the one before the previous has been
+ * handed to the system (two in the output at most: one being written, the next queued so the
+ * reader never waits for a round trip), so a slow reader holds maskpack at the loader's
+ * `prefetch` batches plus these two (bounded memory). A reader that goes away (a closed pipe or
+ * socket) ends the stream quietly.
  */
 import type { Writable } from 'node:stream';
+import type { Batch } from '../batch.js';
 import { createLoader } from '../loader/loader.js';
 import type { LoaderOptions } from '../loader/options.js';
 import type { MixtureSource, SamplerState } from '../sampler/index.js';
@@ -39,6 +42,9 @@ export interface StreamSummary {
   /** The loader's state after the last batch written (resume from it to continue). */
   readonly state: SamplerState;
 }
+
+/** Batches handed to the output at once: one being written out, the next queued behind it. */
+const WINDOW = 2;
 
 /** Resolves when `signal` aborts (never for no signal). */
 function aborted(signal: AbortSignal | undefined): Promise<'aborted'> {
@@ -82,19 +88,36 @@ export async function streamBatches(store: TokenStore | readonly MixtureSource[]
     });
     if (out === 'aborted') return summary('aborted');
     sink = new Sink(out, signal);
-    while (sent < limit) {
+    // Batches handed to the output and not yet written out, oldest first: at most WINDOW, so the
+    // next batch is queued while one is being written and the reader never waits for a round trip.
+    const pending: { batch: Batch; after: SamplerState; end: Promise<WriteEnd> }[] = [];
+    const settle = async (): Promise<StreamSummary | undefined> => {
+      const oldest = pending.shift()!;
+      const end = ended(await oldest.end);
+      if (end) return end; // the batch may still be in a pending write: not recycled
+      loader.recycle(oldest.batch);
+      sent++;
+      written = oldest.after;
+      return undefined;
+    };
+    for (let handed = 0; handed < limit; handed++) {
       const next = loader.next();
       next.catch(() => {}); // when the signal wins the race, close() settles it
       const result = await Promise.race([next, stop]);
       if (result === 'aborted') return summary('aborted');
       if (result.done) break;
-      const batch = result.value;
       const after = loader.state();
-      const end = ended(await sink.write(encodeBatch(batch, loader.lastDelivered!, after, int64)));
-      if (end) return end; // the batch may still be in a pending write: not recycled
-      loader.recycle(batch);
-      sent++;
-      written = after;
+      const end = sink.write(encodeBatch(result.value, loader.lastDelivered!, after, int64));
+      end.catch(() => {}); // awaited by settle(), unless an earlier batch ends the stream first
+      pending.push({ batch: result.value, after, end });
+      if (pending.length >= WINDOW) {
+        const stopped = await settle();
+        if (stopped) return stopped;
+      }
+    }
+    while (pending.length > 0) {
+      const stopped = await settle();
+      if (stopped) return stopped;
     }
     return ended(await sink.write(encodeEnd(sent, written))) ?? summary('done');
   } finally {
