@@ -11,12 +11,16 @@ beside them. fairseq cannot read maskpack's own .idx (Megatron's layout has a do
 
 Options:
   -o, --out <prefix>      output prefix, e.g. data-bin/train (required)
-      --layout <layout>   lines (default): </s> after every sentence and a </s>-only sequence
-                          between documents, as fairseq-preprocess writes a corpus with blank
-                          lines between documents; sentences: the store's sentences as they are
+      --layout <layout>   lines: </s> after every sentence and a </s>-only sequence between
+                          documents, as fairseq-preprocess writes a corpus with blank lines
+                          between documents; sentences: the store's sentences as they are
+                          (default: lines)
       --no-dict           do not write dict.txt
       --json              print the summary as JSON
-  -h, --help              show this help`;
+  -h, --help              show this help
+
+Exit status: 0 on success, 1 when the store cannot be read or a file cannot be written (nothing is
+left at <out>), 2 on usage errors, 130 when interrupted (SIGINT/SIGTERM; nothing is left either).`;
 
 export const exportFairseqCommand: Command = {
   summary: 'write a token store as a fairseq MMapIndexedDataset (and dict.txt)',

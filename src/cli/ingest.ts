@@ -28,19 +28,22 @@ or FIFOs and process substitutions such as <(zcat corpus.txt.gz), read as stream
 Options:
   -o, --out <prefix>          output prefix (required)
   -f, --input-format <fmt>    text (one document per file), lines (one sentence per line,
-                              blank line between documents) or jsonl (one document per line);
-                              default: jsonl for .jsonl files, text otherwise
+                              blank line between documents) or jsonl (one document per line)
+                              (default: jsonl for .jsonl files, text otherwise and for stdin)
       --text-field <name>     JSONL field holding the text (default: text)
-  -w, --workers <n>           tokenizer threads, at most ${MAX_WORKERS} (4 per core) (default: number of
-                              cores, ${os.availableParallelism()} here)
-  -t, --tokenizer <file>      a Hugging Face tokenizer.json (default: built-in GPT-2 BPE with RoBERTa ids)
+  -w, --workers <n>           tokenizer threads, at most ${MAX_WORKERS} (4 per core); the output is the same
+                              for any number (default: the number of cores, ${os.availableParallelism()} here)
+  -t, --tokenizer <file>      a Hugging Face tokenizer.json (default: built-in roberta-gpt2, GPT-2 BPE
+                              with RoBERTa ids)
       --special <role>=<token|id>  a special token of the tokenizer.json, repeatable; roles: bos, eos,
                               cls, sep, pad, unk, mask; a token the vocabulary lacks is added after it
                               (e.g. for GPT-2: --special bos=<|endoftext|> --special mask=<mask> ...)
-      --special-text <mode>   plain (default): special-token text in the corpus is ordinary text;
-                              match: the tokenizer.json's special tokens are matched in the text
+                              (default: the file's own)
+      --special-text <mode>   plain: special-token text in the corpus is ordinary text; match: the
+                              tokenizer.json's special tokens are matched in the text (default: plain)
       --skip-bad              skip and count malformed JSONL lines and binary files instead of failing
-      --max-sentence-chars <n>  cut longer sentences, ${SENTENCE_CHARS[0]} to ${SENTENCE_CHARS[1]} (default: 20000)
+      --max-sentence-chars <n>  cut longer sentences (UTF-16 code units), ${SENTENCE_CHARS[0]} to ${SENTENCE_CHARS[1]}
+                              (default: 20000)
       --json                  print the summary as JSON
   -h, --help                  show this help
 

@@ -19,7 +19,8 @@ const usage = `Usage: maskpack inspect <prefix> [options]
 Print one masked batch of a token store decoded to text, exactly as the loader builds it for
 training. Every position selected for prediction shows its original token and what replaced it:
 on a terminal in colour (<mask> red, random token yellow, kept green), otherwise bracketed as
-[orig→new], e.g. [ fox→<mask>], [ fox→ dog], [ fox→ fox]. Each row shows its index, sample id,
+[orig→new] with the space before a word outside the bracket, e.g. the [fox→<mask>],
+the [fox→dog], the [fox→fox]. Each row shows its index, sample id,
 real length and number of selected positions (and, for a mixture, its source store); pair
 formats also show next_sentence_label and segments A and B (by token type) on separate lines.
 
@@ -27,10 +28,10 @@ Options:
       --batch-index <I>             which batch of the epoch (default: 0)
       --rows <R>                    print only the first R rows (default: the whole batch)
       --json                        print the raw batch (input_ids, attention_mask, labels, ...) as JSON
-      --color <when>                auto, always or never (default: auto, colour on a terminal
-                                    unless NO_COLOR is set)
-      --tokenizer <file>            the tokenizer.json of a store ingested with one (required
-                                    then; checked against the store's sha256); default: built in
+      --color <when>                auto, always or never; auto: colour when standard output is a terminal
+                                    and NO_COLOR is not set (default: auto)
+      --tokenizer <file>            the tokenizer.json of a store ingested with one (required then;
+                                    checked against the store's sha256) (default: built-in roberta-gpt2)
 ${mixFlagHelp()}
   -h, --help                        show this help
 

@@ -2,7 +2,7 @@
  * Rendering a masked batch as text for `maskpack inspect`: every selected position shows its
  * original token and what the model sees instead.
  *
- *   plain:  "The[ quick→<mask>] brown[ fox→ dog] jumps[ over→ over]"
+ *   plain:  "The [quick→<mask>] brown [fox→dog] jumps [over→over]"
  *   colour: the same pieces without brackets, `<mask>` red, random yellow, kept green
  *
  * Runs of unmasked tokens are decoded together (byte-level BPE pieces may split a UTF-8

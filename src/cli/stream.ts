@@ -42,8 +42,10 @@ Options:
       --resume <STATE>              continue a run after the batch whose header carried STATE: the state's
                                     JSON (or a whole header's) or a file holding it; give the run's other
                                     options unchanged (--epoch and --epochs still count from --epoch)
+                                    (default: none)
       --socket <PATH>               serve one consumer on a Unix domain socket at PATH instead of stdout
                                     (a socket file left by a killed run is replaced; removed at the end)
+                                    (default: standard output)
       --dtype <T>                   int32 or int64 for the int32 arrays (default: int32)
 ${mixFlagHelp()}
   -h, --help                        show this help

@@ -26,16 +26,17 @@ The held-out batches are built like the training batches (--format, --seq-len, -
 masking flags apply), with fixed masks: seed --seed + 1 (mod 2^32), epoch 0, one rank.
 
 Training options:
-      --steps N             optimizer updates, at most ${MAX_STEPS} (default 200)
-      --accumulation K      micro-batches per update: effective batch K x --batch, at most ${MAX_ACCUMULATION} (default 1)
-      --lr X                peak learning rate in (0, 10], linear warm-up (6%) then linear decay (default 0.001)
-      --layers N            encoder layers, at most ${L.layers} (default 2)
-      --width N             model width, the hidden size, at most ${L.hidden} (default 128; --hidden is a synonym)
-      --heads N             attention heads, dividing --width, at most ${L.heads} (default 4)
-      --ffn N               feed-forward width, at most ${L.ffn} (default 4 x width)
-      --held-out N          last documents kept out of training, fewer than the store's (default 8)
-      --eval-batches N      held-out batches evaluated before and after, at most ${MAX_EVAL_BATCHES} (default 8)
-      --threads N           ONNX Runtime threads, at most ${MAX_WORKERS} (4 per core) (default: ONNX Runtime's choice)
+      --steps <N>           optimizer updates, at most ${MAX_STEPS} (default: 200)
+      --accumulation <K>    micro-batches per update: effective batch K x --batch, at most ${MAX_ACCUMULATION} (default: 1)
+      --lr <X>              peak learning rate in (0, 10], linear warm-up (6%) then linear decay (default: 0.001)
+      --layers <N>          encoder layers, at most ${L.layers} (default: 2)
+      --width <N>           model width, the hidden size, at most ${L.hidden} (default: 128)
+      --hidden <N>          the same as --width (give one of the two)
+      --heads <N>           attention heads, dividing --width, at most ${L.heads} (default: 4)
+      --ffn <N>             feed-forward width, at most ${L.ffn} (default: 4 x width)
+      --held-out <N>        last documents kept out of training, fewer than the store's (default: 8)
+      --eval-batches <N>    held-out batches evaluated before and after, at most ${MAX_EVAL_BATCHES} (default: 8)
+      --threads <N>         ONNX Runtime threads, at most ${MAX_WORKERS} (4 per core) (default: ONNX Runtime's choice)
       --json                print a machine-readable summary only
 ${mixFlagHelp(28)}
                             (each store's last --held-out documents are kept out)
