@@ -35,8 +35,7 @@ Options:
   -o, --out <DIR>                   output folder (required)
       --epochs <E>                  epochs to export, from --epoch, at most 100000 (default: 1)
       --width <W>                   row layout: seq-len, epoch or batch (default: batch for sentence-pair, epoch otherwise)
-      --dtype <T>                   int32 or int64 for every array; int64 is torch.long, what
-                                    CrossEntropyLoss wants for labels (default: int32)
+      --dtype <T>                   int32 or int64 for every array; int64 is torch.long, for CrossEntropyLoss (default: int32)
       --json                        print the summary as JSON
 ${mixFlagHelp()}
   -h, --help                        show this help
