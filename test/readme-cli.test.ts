@@ -143,6 +143,12 @@ test('the README option tables list every flag of every command with the --help 
   assert.deepEqual(problems, []);
 });
 
+test('every command of maskpack --help has its README table checked', () => {
+  const help = execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+  const listed = help.slice(help.indexOf('Commands:')).split('\n').slice(1).map((l) => /^ {2}(\S+) /.exec(l)?.[1]).filter((c) => c !== undefined);
+  assert.deepEqual([...listed].sort(), Object.keys(COMMANDS).sort());
+});
+
 test('helpFlags reads flag lines, continuation lines and closing defaults', () => {
   const flags = helpFlags([
     'Options:',
