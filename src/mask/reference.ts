@@ -90,8 +90,19 @@ function replace(p: MaskParams, key: number, ids: Int32Array, labels: Int32Array
   else if (d < p.tMr) ids[i] = randomId(p, mix32((positionHash(key, i) ^ HASH.random) >>> 0));
 }
 
-/** Span masking of one row (README, "Randomness"), written as directly as possible. */
-function spanRow(p: MaskParams, key: number, ids: Int32Array, labels: Int32Array): void {
+/** One span as drawn (for tests and statistics): its first position, drawn length in units, units and tokens it covers. */
+export interface SpanDraw {
+  start: number;
+  drawn: number;
+  units: number;
+  tokens: number;
+}
+
+/**
+ * The spans span masking draws for one row with stream key `key` (in draw order), and masks
+ * `ids`/`labels` in place as {@link maskRowsWithReference} does. For tests and statistics.
+ */
+export function spanRow(p: MaskParams, key: number, ids: Int32Array, labels: Int32Array): SpanDraw[] {
   // Units [start, end): tokens, or words when word starts are known; segments end at specials.
   const units: { start: number; end: number; span: number }[] = [];
   let tokens = 0;
@@ -109,6 +120,7 @@ function spanRow(p: MaskParams, key: number, ids: Int32Array, labels: Int32Array
   if (p.maxPredictions !== undefined) budget = Math.min(budget, p.maxPredictions);
   const ks = mix32((key ^ HASH.span) >>> 0);
   const chosen = new Uint8Array(ids.length);
+  const draws: SpanDraw[] = [];
   let used = 0;
   for (let t = 0; used < budget; t++) {
     const free = units.filter((u) => u.span < 0);
@@ -117,15 +129,18 @@ function spanRow(p: MaskParams, key: number, ids: Int32Array, labels: Int32Array
     let length = 1;
     while (length < p.spanMaxLength && h >= p.spanThresholds[length - 1]) length++;
     let j = units.indexOf(free[uniformBelow(positionHash(ks, 2 * t + 1), free.length)]);
-    const s = units[j].start;
+    const draw: SpanDraw = { start: units[j].start, drawn: length, units: 0, tokens: 0 };
     for (let taken = 0; taken < length && used < budget; taken++, j++) {
       const u = units[j];
       if (!u || u.span >= 0 || (taken > 0 && u.start !== units[j - 1].end)) break;
-      u.span = s;
-      for (let i = u.start; i < u.end && used < budget; i++, used++) chosen[i] = 1;
+      u.span = draw.start;
+      draw.units++;
+      for (let i = u.start; i < u.end && used < budget; i++, used++, draw.tokens++) chosen[i] = 1;
     }
+    draws.push(draw);
   }
   for (const u of units) for (let i = u.start; i < u.end; i++) if (chosen[i]) replace(p, key, ids, labels, i, u.span);
+  return draws;
 }
 
 /** The `uniformBelow(r, nAllowed)`-th id of the random range that is not special. */
