@@ -25,7 +25,7 @@ export function heapBase(): usize {
 /**
  * Masks `rows` rows of `len` int32 ids at `src` (row-major) into `dst` (may equal `src`) and
  * `labels`, with the parameter block at `params`, one u32 sample id per row at `sampleIds`,
- * and `scratch` of 16 × len + 64 bytes. Ids must already be validated against the
+ * and `scratch` of 24 × len + 64 bytes. Ids must already be validated against the
  * vocabulary (findInvalid). Returns 0.
  */
 export function maskSimd(

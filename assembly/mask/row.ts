@@ -11,7 +11,7 @@ import { maskRowSpan } from './span';
 export function maskRow(
   simd: bool, params: usize, src: usize, dst: usize, labels: usize, len: i32, key: u32, scratch: usize,
 ): void {
-  if (load<i32>(params + P_SPAN) != 0) maskRowSpan(params, src, dst, labels, len, key, scratch);
+  if (load<i32>(params + P_SPAN) != 0) maskRowSpan(simd, params, src, dst, labels, len, key, scratch);
   else if (simd && load<i32>(params + P_WHOLE_WORD) == 0) maskRowSimd(params, src, dst, labels, len, key, scratch);
   else maskRowScalar(params, src, dst, labels, len, key, scratch);
 }

@@ -18,8 +18,8 @@ import {
 } from '../params';
 import { BERNOULLI, isSelected, NO_THRESHOLD, randomId, replacement, rowThreshold } from './common';
 
-const SPLAT_LANE_STEPS = i32x4(0, <i32>HASH_POSITION, <i32>(HASH_POSITION * 2), <i32>(HASH_POSITION * 3));
-const SPLAT_FOUR_STEPS = i32x4.splat(<i32>(HASH_POSITION * 4));
+export const SPLAT_LANE_STEPS = i32x4(0, <i32>HASH_POSITION, <i32>(HASH_POSITION * 2), <i32>(HASH_POSITION * 3));
+export const SPLAT_FOUR_STEPS = i32x4.splat(<i32>(HASH_POSITION * 4));
 const SPLAT_DECISION = i32x4.splat(<i32>HASH_DECISION);
 const SPLAT_LANE_INDEX = i32x4(0, 1, 2, 3);
 const SPLAT_FOUR = i32x4.splat(4);
@@ -30,7 +30,7 @@ const SPLAT_FOUR = i32x4.splat(4);
  */
 // @ts-ignore: decorator
 @inline
-function specialLanes(params: usize, v: v128, nRuns: i32): v128 {
+export function specialLanes(params: usize, v: v128, nRuns: i32): v128 {
   let acc = v128.or(
     v128.and(i32x4.gt_s(v, v128.load(params + P_RUNS)), i32x4.lt_s(v, v128.load(params + P_RUNS + 16))),
     v128.and(i32x4.gt_s(v, v128.load(params + P_RUNS + 32)), i32x4.lt_s(v, v128.load(params + P_RUNS + 48))),

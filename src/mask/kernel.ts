@@ -2,7 +2,7 @@
  * The host side of the masking kernels: the parameter block, the batch buffers in an arena,
  * and the call. Internal; {@link Masker} is the public face.
  *
- *   params (4096 B) | flags (vocabSize B) | src ids | dst ids | labels | sample ids | scratch (16 × L + 64)
+ *   params (4096 B) | flags (vocabSize B) | src ids | dst ids | labels | sample ids | scratch (24 × L + 64)
  *                                          '--------------- reserved per batch shape -------------'
  */
 import { PARAM as P } from '../wasm/abi.js';
@@ -106,10 +106,10 @@ export class MaskKernel {
 
 /**
  * Bytes of the masking kernels' per-row scratch for rows of up to `len` ids: exact-mode keys
- * (8 × len), whole-word cap marks (len more), span masking's unit tables (16 × len + 4).
+ * (8 × len), whole-word cap marks (len more), span masking's unit tables and spans (about 16.2 × len + 16).
  */
 export function scratchBytes(len: number): number {
-  return 16 * len + 64;
+  return 24 * len + 64;
 }
 
 /**
