@@ -89,8 +89,8 @@ test('options: defaults, validation naming the option, spanP / spanMaxLength nee
   assert.equal(p.spanWords, false);
   assert.equal(resolveMaskOptions({ ...base, spanMask: true, wordStarts }).spanWords, true);
   assert.equal(p.maxPredictions, undefined);
-  assert.throws(() => resolveMaskOptions({ ...base, spanP: 0.3 }), /options\.spanP needs spanMask/);
-  assert.throws(() => resolveMaskOptions({ ...base, spanMaxLength: 3 }), /options\.spanMaxLength needs spanMask/);
+  assert.throws(() => resolveMaskOptions({ ...base, spanP: 0.3 }), /options\.spanP needs options\.spanMask/);
+  assert.throws(() => resolveMaskOptions({ ...base, spanMaxLength: 3 }), /options\.spanMaxLength needs options\.spanMask/);
   assert.throws(() => resolveMaskOptions({ ...base, spanMask: true, spanP: 0 }), /options\.spanP must be in \(0, 1\], got 0/);
   assert.throws(() => resolveMaskOptions({ ...base, spanMask: true, spanP: 1.5 }), /options\.spanP/);
   assert.throws(() => resolveMaskOptions({ ...base, spanMask: true, spanMaxLength: 257 }), /options\.spanMaxLength must be an integer in \[1, 256\]/);
@@ -221,5 +221,54 @@ test('positionHash is what the span draws hash (a draw of the documented functio
     const draws = spanRow(p, key, ids.slice(), new Int32Array(100));
     const ks = mix32((key ^ 0xbb67ae85) >>> 0);
     assert.equal(draws[0].start, Math.floor((positionHash(ks, 1) * 100) / 2 ** 32));
+  }
+});
+
+test('the loader: span masking in words from the store, any number of workers, capped rows; export records the options and reproduces', async () => {
+  const { createLoader, exportBatches } = await import('maskpack');
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { syntheticDocuments } = await import('./helpers.js');
+  const ws = Uint8Array.from({ length: 100 }, (_, i) => (i % 3 === 0 ? 0 : 1));
+  const store = createMemoryStore({ documents: syntheticDocuments(30, 5, 12, 30).map((d) => d.map((s) => s.map((t) => t % 96 + 4))), vocabSize: 100, specials: bertSpecials, wordStarts: ws });
+  const options = { format: 'full-sentences' as const, template: 'bert' as const, seqLen: 64, batchSize: 4, seed: 8, spanMask: true, spanMaxLength: 5, maxPredictions: 6, maskProb: 0.3 };
+  const runs = [];
+  for (const workers of [0, 2]) {
+    const batches = [];
+    for await (const b of createLoader(store, { ...options, workers })) batches.push(b);
+    runs.push(batches);
+  }
+  assert.ok(runs[0].length > 3);
+  assert.deepEqual(runs[1].map((b) => [...b.labels]), runs[0].map((b) => [...b.labels]));
+  assert.deepEqual(runs[1].map((b) => [...b.inputIds]), runs[0].map((b) => [...b.inputIds]));
+  const sampler = createSampler(store, { format: 'full-sentences', template: 'bert', seqLen: 64, batchSize: 4, seed: 8 });
+  let capped = 0;
+  runs[0].forEach((b, i) => {
+    const plan = planBatch(sampler, sampler.batch(0, i));
+    const want = collateMaskReference(store, plan, { seed: 8, spanMask: true, spanMaxLength: 5, maxPredictions: 6, maskProb: 0.3 });
+    assert.deepEqual(b.labels, want.labels, `batch ${i}: the reference in words (the store's word starts)`);
+    const [rows, width] = b.shape;
+    for (let r = 0; r < rows; r++) {
+      const n = b.labels.subarray(r * width, (r + 1) * width).filter((l) => l !== -100).length;
+      assert.ok(n <= 6);
+      if (n === 6) capped++;
+    }
+  });
+  assert.ok(capped > 0, 'some rows reach the cap');
+  const out = mkdtempSync(join(tmpdir(), 'maskpack-span-'));
+  try {
+    await exportBatches(store, out, { ...options, workers: 0 });
+    const record = JSON.parse(readFileSync(join(out, 'options.json'), 'utf8'));
+    assert.equal(record.randomVersion, 2);
+    assert.equal(record.options.spanMask, true);
+    assert.equal(record.options.spanP, 0.2);
+    assert.equal(record.options.spanMaxLength, 5);
+    assert.equal(record.options.maxPredictions, 6);
+    const again = [];
+    for await (const b of createLoader(store, { ...record.options, workers: 0 })) again.push(b);
+    assert.deepEqual(again.map((b) => [...b.labels]), runs[0].map((b) => [...b.labels]), 'options.json reproduces the batches');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
   }
 });

@@ -174,7 +174,7 @@ export function resolveMaskOptions(options: MaskOptions, name = 'options'): Mask
   for (const id of specials) flags[id] |= FLAG_SPECIAL;
   const span = checkBoolean(`${name}.spanMask`, o.spanMask ?? MASK_DEFAULTS.spanMask);
   for (const key of ['spanP', 'spanMaxLength'] as const) {
-    if (!span && o[key] !== undefined) throw optionError(RangeError, [`${name}.${key}`], (n) => `${n} needs spanMask`);
+    if (!span && o[key] !== undefined) throw optionError(RangeError, [`${name}.${key}`, `${name}.spanMask`], (n, m) => `${n} needs ${m}`);
   }
   const spanP = checkNumber(`${name}.spanP`, o.spanP ?? MASK_DEFAULTS.spanP, 0, 1, true);
   const spanMaxLength = checkInteger(`${name}.spanMaxLength`, o.spanMaxLength ?? MASK_DEFAULTS.spanMaxLength, 1, MAX_SPAN_LENGTH);
