@@ -1,6 +1,6 @@
-// Span masking (SpanBERT), the scalar path of both tiers: span selection is a short sequential
-// loop per row (a few dozen spans of a 512-token row), with nothing to vectorise but the last
-// pass, which is dominated by the same replacement logic as whole-word masking.
+// Span masking (SpanBERT), one path for both tiers: span selection is a short sequential loop
+// per row (about 15 spans for a 512-token row at the defaults) with nothing to vectorise; the
+// SIMD tier only counts the bernoulli budget four positions at a time (the same count).
 //
 // Per row (README, "Randomness", span masking):
 //   units   = tokens, or words when the store records word starts (P_SPAN_WORDS); none special
@@ -12,9 +12,10 @@
 //             special or the row's end, and after the token that uses up the budget
 //   decision: one per span, from posHash(k, first position of the span), as a whole word's
 //
-// Scratch (16 × len + 12 bytes): unit starts i32[len] | unit ends i32[len + 1] | a bitset of the uncovered units
-// u64[ceil(len / 64)] | spans [first, end) as i32 pairs (8 × len). Choosing the k-th uncovered
-// unit scans the bitset's words with popcnt (8 words for a 512-token row).
+// Scratch (4 len + 4 (len + 1) + 8 ceil(len / 64) + 8 len bytes, within the host's 24 × len + 64):
+// unit starts i32[len] | unit ends i32[len + 1] | a bitset of the uncovered units
+// u64[ceil(len / 64)] | spans [first, end) as i32 pairs. Choosing the k-th uncovered unit scans
+// the bitset's words with popcnt (8 words for a 512-token row).
 import { HASH_DECISION, HASH_RANDOM, HASH_SPAN, mix32, mix32x4, positionHash, uniformBelow } from '../hash';
 import {
   FLAG_SPECIAL, MODE_BERNOULLI, P_FLAGS, P_IGNORE, P_MASK_ID, P_MAX_PRED, P_MODE, P_SPAN_CDF,
