@@ -8,9 +8,8 @@
 //   type = kindAndType >>> 1 (token type id)
 // Row r owns items rowItemStart[r] .. rowItemStart[r + 1]. The host puts the store's tokens in
 // this memory (the whole store, or per batch just the spans the plan needs) and writes `a`.
-import { maskRowScalar } from './mask/common';
-import { maskRowSimd } from './mask/simd';
-import { P_IGNORE, P_WHOLE_WORD } from './params';
+import { maskRow } from './mask/row';
+import { P_IGNORE } from './params';
 
 export const ITEM_LITERAL: i32 = 0;
 export const ITEM_SPAN: i32 = 1;
@@ -32,7 +31,6 @@ export function collate(
   rows: i32, width: i32, rowKeys: usize, ids: usize, labels: usize, attention: usize, types: usize, scratch: usize,
 ): i32 {
   const ignore = load<i32>(params + P_IGNORE);
-  const vectorised = simd && load<i32>(params + P_WHOLE_WORD) == 0;
   const rowBytes = <usize>width << 2;
   for (let r = 0; r < rows; r++) {
     const off = <usize>r * rowBytes;
@@ -60,8 +58,7 @@ export function collate(
     fill(ids + padAt, pad, width - pos);
     fill(labels + padAt, ignore, width - pos);
     const key = load<u32>(rowKeys + (<usize>r << 2));
-    if (vectorised) maskRowSimd(params, ids + off, ids + off, labels + off, pos, key, scratch);
-    else maskRowScalar(params, ids + off, ids + off, labels + off, pos, key, scratch);
+    maskRow(simd, params, ids + off, ids + off, labels + off, pos, key, scratch);
   }
   return 0;
 }

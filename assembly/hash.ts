@@ -5,6 +5,7 @@ export const HASH_POSITION: u32 = 0x9e3779b9;
 export const HASH_DECISION: u32 = 0x85ebca6b;
 export const HASH_RANDOM: u32 = 0xc2b2ae35;
 export const HASH_ROUNDING: u32 = 0x27d4eb2f;
+export const HASH_SPAN: u32 = 0xbb67ae85;
 
 const MIX_MUL_1: u32 = 0x21f0aaad;
 const MIX_MUL_2: u32 = 0x735a2d97;

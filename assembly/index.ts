@@ -3,9 +3,8 @@
 // No kernel allocates.
 import { collate } from './collate';
 import { streamKey } from './hash';
-import { maskRowScalar } from './mask/common';
-import { maskRowSimd } from './mask/simd';
-import { P_EPOCH, P_SEED, P_WHOLE_WORD } from './params';
+import { maskRow } from './mask/row';
+import { P_EPOCH, P_SEED } from './params';
 
 export { findInvalid, findInvalidU16 } from './validate';
 // The ABI's constants, exported as globals so that the host's copy (src/wasm/abi.ts) can be
@@ -13,7 +12,8 @@ export { findInvalid, findInvalidU16 } from './validate';
 export {
   P_SEED, P_EPOCH, P_TSEL, P_TMASK, P_TMR, P_MASK_ID, P_IGNORE, P_RAND_LO, P_N_ALLOWED, P_MODE, P_WHOLE_WORD,
   P_N_SPECIAL, P_N_SKIP, P_FLAGS, P_N_RUNS, P_MASK_PROB, P_SPECIALS, P_SKIP, P_RUNS, PARAMS_SIZE, MAX_SPECIALS,
-  MODE_BERNOULLI, MODE_EXACT, FLAG_SPECIAL, FLAG_WORD_START,
+  MODE_BERNOULLI, MODE_EXACT, FLAG_SPECIAL, FLAG_WORD_START, P_SPAN, P_SPAN_WORDS, P_SPAN_MAX, P_MAX_PRED, P_SPAN_CDF,
+  MAX_SPAN_LENGTH,
 } from './params';
 export { ITEM_LITERAL, ITEM_SPAN, ITEM_WORDS, ERR_ROW_OVERFLOW } from './collate';
 
@@ -25,7 +25,7 @@ export function heapBase(): usize {
 /**
  * Masks `rows` rows of `len` int32 ids at `src` (row-major) into `dst` (may equal `src`) and
  * `labels`, with the parameter block at `params`, one u32 sample id per row at `sampleIds`,
- * and `scratch` of 8 × len bytes (exact mode). Ids must already be validated against the
+ * and `scratch` of 24 × len + 64 bytes. Ids must already be validated against the
  * vocabulary (findInvalid). Returns 0.
  */
 export function maskSimd(
@@ -49,13 +49,11 @@ function maskRows(
 ): i32 {
   const seed = load<u32>(params + P_SEED);
   const epoch = load<u32>(params + P_EPOCH);
-  const vectorised = simd && load<i32>(params + P_WHOLE_WORD) == 0;
   const rowBytes = <usize>len << 2;
   for (let r = 0; r < rows; r++) {
     const key = streamKey(seed, epoch, load<u32>(sampleIds + (<usize>r << 2)));
     const off = <usize>r * rowBytes;
-    if (vectorised) maskRowSimd(params, src + off, dst + off, labels + off, len, key, scratch);
-    else maskRowScalar(params, src + off, dst + off, labels + off, len, key, scratch);
+    maskRow(simd, params, src + off, dst + off, labels + off, len, key, scratch);
   }
   return 0;
 }

@@ -8,24 +8,29 @@
  * - `collate.fullSentences.scalar`: the same with the scalar tier.
  * - `collate.fullSentences.api`: `Collator.collate()`, which also copies the batch out into
  *   fresh, caller-owned ArrayBuffers (what the loader's workers do per batch).
+ * - `collate.span`: `collate.fullSentences` with span masking (SpanBERT's defaults, in words:
+ *   the same synthetic documents with a word-start table), in the same suite.
  */
 import { Collator } from '../src/collate/collator.js';
 import { planBatch } from '../src/collate/plan.js';
 import { createSampler } from '../src/sampler/index.js';
-import { runSuite, syntheticStore, type BenchOptions, type Metrics } from './util.js';
+import { runSuite, syntheticStore, syntheticWordStarts, type BenchOptions, type Metrics } from './util.js';
 
 export async function run(opts: BenchOptions): Promise<Metrics> {
   const store = syntheticStore(opts.quick ? 3000 : 12000);
   const sampler = createSampler(store, { format: 'full-sentences', seqLen: 512, batchSize: 256, pad: 'max' });
   const collator = new Collator(store);
   const scalar = new Collator(store, {}, { tier: 'scalar' });
+  const span = new Collator(syntheticStore(opts.quick ? 3000 : 12000, 2024, syntheticWordStarts()), { spanMask: true });
   const batches = sampler.numBatches(0) - 1;
   let i = 0;
   let j = 0;
   let k = 0;
+  let m = 0;
   return runSuite('collate + mask, full-sentences 256 × 512', [
     { name: 'collate.fullSentences', unitsPerOp: 256 * 512, unit: 'tok/s', fn: () => collator.kernel.execute('simd', planBatch(sampler, sampler.batch(0, i++ % batches)), 0) },
     { name: 'collate.fullSentences.scalar', unitsPerOp: 256 * 512, unit: 'tok/s', fn: () => scalar.kernel.execute('scalar', planBatch(sampler, sampler.batch(0, j++ % batches)), 0) },
+    { name: 'collate.span', unitsPerOp: 256 * 512, unit: 'tok/s', fn: () => span.kernel.execute('simd', planBatch(sampler, sampler.batch(0, m++ % batches)), 0) },
     { name: 'collate.fullSentences.api', unitsPerOp: 256 * 512, unit: 'tok/s', fn: () => collator.collate(planBatch(sampler, sampler.batch(0, k++ % batches))) },
   ], opts);
 }

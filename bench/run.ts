@@ -26,6 +26,7 @@ const RATIOS: [string, string, string, number][] = [
   ['mask.simd / mask.reference', 'mask.simd', 'mask.reference', 4],
   ['mask.simd / ceiling.copyFill', 'mask.simd', 'ceiling.copyFill', 0.12],
   ['collate.fullSentences / mask.simd', 'collate.fullSentences', 'mask.simd', 0.5],
+  ['collate.span / collate.fullSentences', 'collate.span', 'collate.fullSentences', 0.5],
   ['loader.workers2 / loader.workers1', 'loader.workers2', 'loader.workers1', 1.7],
   ['loader.workers1 / collate.fullSentences', 'loader.workers1', 'collate.fullSentences', 0.7],
   ['loader.stream.workers2 / loader.workers2', 'loader.stream.workers2', 'loader.workers2', 0.7],

@@ -73,7 +73,7 @@ export function syntheticRows(rows: number, len: number, seed = 1): Int32Array {
  * An in-memory store of `numDocuments` synthetic documents (RoBERTa ids 4..50259, sentences of
  * 1–60 tokens, documents of 1–20 sentences) from a fixed LCG.
  */
-export function syntheticStore(numDocuments: number, seed = 2024): TokenStore {
+export function syntheticStore(numDocuments: number, seed = 2024, wordStarts?: Uint8Array): TokenStore {
   let x = seed;
   const next = (n: number): number => {
     x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
@@ -81,5 +81,10 @@ export function syntheticStore(numDocuments: number, seed = 2024): TokenStore {
   };
   const documents = Array.from({ length: numDocuments }, () =>
     Array.from({ length: 1 + next(20) }, () => Array.from({ length: 1 + next(60) }, () => 4 + next(50256))));
-  return createMemoryStore({ documents, vocabSize: ROBERTA_VOCAB_SIZE, specials: robertaSpecials });
+  return createMemoryStore({ documents, vocabSize: ROBERTA_VOCAB_SIZE, specials: robertaSpecials, ...(wordStarts ? { wordStarts } : {}) });
+}
+
+/** A word-start table for the synthetic stores: 3 ids in 4 start a word (about English BPE's 1.3 pieces per word). */
+export function syntheticWordStarts(): Uint8Array {
+  return Uint8Array.from({ length: ROBERTA_VOCAB_SIZE }, (_, id) => ((Math.imul(id, 0x9e3779b1) >>> 0) % 4 === 0 ? 0 : 1));
 }

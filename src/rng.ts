@@ -1,5 +1,5 @@
 /**
- * maskpack's counter-based randomness (version 1). Every random decision in the library is a
+ * maskpack's counter-based randomness (version 2: version 1 plus span masking's draws). Every random decision in the library is a
  * pure function of a few 32-bit words through {@link mix32}; there is no generator state.
  * The AssemblyScript kernels (`assembly/hash.ts`) implement the same functions bit for bit, and
  * the README documents them so other languages can reproduce every mask and permutation.
@@ -12,7 +12,7 @@
  * (seed, epoch, options) would change, so outputs that record it (an export's `options.json`)
  * say which function made them.
  */
-export const RANDOM_VERSION = 1;
+export const RANDOM_VERSION = 2;
 
 /** Domain constants: each decision hashes its input with its own constant. */
 export const HASH = {
@@ -22,6 +22,7 @@ export const HASH = {
   random: 0xc2b2ae35,
   rounding: 0x27d4eb2f,
   source: 0x165667b1,
+  span: 0xbb67ae85,
 } as const;
 
 /**

@@ -70,6 +70,10 @@ test('library option errors name the flag the user typed; inspect checks --prefe
     [['export', 's', '--out', 'x', '--prefetch', '0'], /^maskpack export: --prefetch must be an integer in \[1, 4096\], got 0$/m],
     [['inspect', 's', '--batch', '2', '--world-size', '4'], /--batch must be >= --world-size \(4\), got 2/],
     [['inspect', 's', '--whole-word-mask', '--rank', '9', '--world-size', '2'], /--rank must be an integer in \[0, 1\], got 9/],
+    [['inspect', 's', '--span-p', '0.3'], /^maskpack inspect: --span-p needs --span-mask$/m],
+    [['export', 's', '--out', 'x', '--span-mask', '--span-max-length', '300'], /--span-max-length must be an integer in \[1, 256\], got 300/],
+    [['inspect', 's', '--span-mask', '--span-p', '0'], /--span-p must be in \(0, 1\], got 0/],
+    [['inspect', 's', '--span-mask', '--span-p', 'x'], /--span-p/],
   ]);
 });
 

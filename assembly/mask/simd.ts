@@ -4,7 +4,7 @@
 //   v      = ids[i..i+4]
 //   special= OR over runs (first - 1 < v < first + length)   (specials grouped in contiguous runs)
 //   h      = mix32x4(key + (i..i+3) * HASH_POSITION)
-//   sel    = bernoulli: (h >>> 1) <u tSel    exact: (h, i) <= (thrHi, thrLo) as one u64 key;  and not special
+//   sel    = bernoulli: (h >>> 1) <u tSel    exact (or capped): (h, i) <= (thrHi, thrLo) as one u64 key;  and not special
 //   d      = mix32x4(h ^ HASH_DECISION) >>> 1
 //   labels = sel ? v : ignore
 //   dst    = sel & d <u tMask ? maskId : v
@@ -14,12 +14,12 @@
 // beyond `len` (no over-read).
 import { HASH_DECISION, HASH_POSITION, HASH_RANDOM, mix32, mix32x4, positionHash } from '../hash';
 import {
-  FLAG_SPECIAL, MODE_BERNOULLI, P_FLAGS, P_IGNORE, P_MASK_ID, P_MODE, P_N_RUNS, P_RUNS, P_TMASK, P_TMR, P_TSEL,
+  FLAG_SPECIAL, P_FLAGS, P_IGNORE, P_MASK_ID, P_N_RUNS, P_RUNS, P_TMASK, P_TMR, P_TSEL,
 } from '../params';
-import { exactThreshold, isSelected, NO_THRESHOLD, randomId, replacement } from './common';
+import { BERNOULLI, isSelected, NO_THRESHOLD, randomId, replacement, rowThreshold } from './common';
 
-const SPLAT_LANE_STEPS = i32x4(0, <i32>HASH_POSITION, <i32>(HASH_POSITION * 2), <i32>(HASH_POSITION * 3));
-const SPLAT_FOUR_STEPS = i32x4.splat(<i32>(HASH_POSITION * 4));
+export const SPLAT_LANE_STEPS = i32x4(0, <i32>HASH_POSITION, <i32>(HASH_POSITION * 2), <i32>(HASH_POSITION * 3));
+export const SPLAT_FOUR_STEPS = i32x4.splat(<i32>(HASH_POSITION * 4));
 const SPLAT_DECISION = i32x4.splat(<i32>HASH_DECISION);
 const SPLAT_LANE_INDEX = i32x4(0, 1, 2, 3);
 const SPLAT_FOUR = i32x4.splat(4);
@@ -30,7 +30,7 @@ const SPLAT_FOUR = i32x4.splat(4);
  */
 // @ts-ignore: decorator
 @inline
-function specialLanes(params: usize, v: v128, nRuns: i32): v128 {
+export function specialLanes(params: usize, v: v128, nRuns: i32): v128 {
   let acc = v128.or(
     v128.and(i32x4.gt_s(v, v128.load(params + P_RUNS)), i32x4.lt_s(v, v128.load(params + P_RUNS + 16))),
     v128.and(i32x4.gt_s(v, v128.load(params + P_RUNS + 32)), i32x4.lt_s(v, v128.load(params + P_RUNS + 48))),
@@ -66,10 +66,9 @@ function emit(
 export function maskRowSimd(
   params: usize, src: usize, dst: usize, labels: usize, len: i32, key: u32, scratch: usize,
 ): void {
-  const mode = load<i32>(params + P_MODE);
   const ignore = load<i32>(params + P_IGNORE);
   const tSel = load<u32>(params + P_TSEL);
-  const thr = mode == MODE_BERNOULLI ? NO_THRESHOLD : exactThreshold(params, src, len, key, scratch);
+  const thr = rowThreshold(params, src, len, key, scratch);
   const nRuns = load<i32>(params + P_N_RUNS);
   const vIgnore = i32x4.splat(ignore);
   const vMaskId = i32x4.splat(load<i32>(params + P_MASK_ID));
@@ -78,7 +77,7 @@ export function maskRowSimd(
   const vTMr = i32x4.splat(load<i32>(params + P_TMR) - 1);
   let vKey = i32x4.add(i32x4.splat(<i32>key), SPLAT_LANE_STEPS);
   let i = 0;
-  if (mode == MODE_BERNOULLI) {
+  if (thr == BERNOULLI) {
     const vSel = i32x4.splat(<i32>tSel - 1);
     while (i + 4 <= len) {
       const v = v128.load(src + (<usize>i << 2));
@@ -115,7 +114,7 @@ export function maskRowSimd(
     const off = <usize>i << 2;
     const id = load<i32>(src + off);
     const hs = positionHash(key, <u32>i);
-    const selected = !(load<u8>(flags + <usize>id) & FLAG_SPECIAL) && isSelected(mode, tSel, thr, hs, i);
+    const selected = !(load<u8>(flags + <usize>id) & FLAG_SPECIAL) && isSelected(tSel, thr, hs, i);
     store<i32>(dst + off, selected ? replacement(params, id, hs, hs) : id);
     store<i32>(labels + off, selected ? id : ignore);
   }

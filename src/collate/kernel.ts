@@ -9,7 +9,7 @@
  */
 import type { Batch } from '../batch.js';
 import { MaskpackError } from '../errors.js';
-import { MaskKernel, type KernelTier } from '../mask/kernel.js';
+import { MaskKernel, scratchBytes, type KernelTier } from '../mask/kernel.js';
 import type { MaskParams } from '../mask/options.js';
 import { sourceSeed, streamKey } from '../rng.js';
 import { ERR_ROW_OVERFLOW, ITEM_SPAN, ITEM_WORDS } from '../wasm/abi.js';
@@ -202,7 +202,7 @@ export class CollateKernel {
       labels: arena.claim(4 * n),
       attention: arena.claim(4 * n),
       types: arena.claim(4 * n),
-      scratch: arena.claim(8 * capWidth + 16),
+      scratch: arena.claim(scratchBytes(capWidth)),
     };
     return this.buffers;
   }

@@ -71,6 +71,8 @@ export function exportRecord(
       ignoreIndex: mask.ignoreIndex,
       selection: mask.selection,
       wholeWordMask: mask.wholeWord,
+      ...(mask.span ? { spanMask: true, spanP: mask.spanP, spanMaxLength: mask.spanMaxLength } : {}),
+      ...(mask.maxPredictions === undefined ? {} : { maxPredictions: mask.maxPredictions }),
       ...(mask.dupeFactor === undefined ? {} : { dupeFactor: mask.dupeFactor }),
     },
   };

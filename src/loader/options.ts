@@ -11,7 +11,8 @@ import { availableParallelism } from 'node:os';
 
 /** Masking options a loader takes; the vocabulary, `<mask>` and specials come from the store. */
 export type LoaderMaskOptions = Pick<MaskOptions,
-  'maskProb' | 'maskReplaceProb' | 'randomReplaceProb' | 'randomIdRange' | 'ignoreIndex' | 'selection' | 'wholeWordMask' | 'dupeFactor'>;
+  'maskProb' | 'maskReplaceProb' | 'randomReplaceProb' | 'randomIdRange' | 'ignoreIndex' | 'selection' | 'wholeWordMask' | 'dupeFactor'
+  | 'spanMask' | 'spanP' | 'spanMaxLength' | 'maxPredictions'>;
 
 export interface LoaderOptions extends SamplerOptions, MixtureOptions, LoaderMaskOptions {
   /**
@@ -47,7 +48,8 @@ export interface ResolvedLoaderOptions {
   testFault: { batchIndex: number; kind: Fault } | undefined;
 }
 
-const MASK_KEYS = ['maskProb', 'maskReplaceProb', 'randomReplaceProb', 'randomIdRange', 'ignoreIndex', 'selection', 'wholeWordMask', 'dupeFactor'] as const;
+const MASK_KEYS = ['maskProb', 'maskReplaceProb', 'randomReplaceProb', 'randomIdRange', 'ignoreIndex', 'selection', 'wholeWordMask', 'dupeFactor',
+  'spanMask', 'spanP', 'spanMaxLength', 'maxPredictions'] as const;
 // dupeFactor is in both lists: the masks and the pair formats' pairs repeat with it.
 const SAMPLER_KEYS = ['format', 'seqLen', 'template', 'seed', 'epoch', 'batchSize', 'batchBy', 'tokenBudget', 'countPadding', 'pad', 'padToMultipleOf', 'dropLast', 'rank', 'worldSize', 'cache', 'dupeFactor'] as const;
 const LOADER_KEYS = ['workers', 'prefetch', 'epochs', 'tier', 'storeAccess', 'mixAlpha', 'mixEpochSamples', 'resume', 'testFault'] as const;

@@ -2,7 +2,7 @@
  * The host side of the masking kernels: the parameter block, the batch buffers in an arena,
  * and the call. Internal; {@link Masker} is the public face.
  *
- *   params (4096 B) | flags (vocabSize B) | src ids | dst ids | labels | sample ids | scratch (8 × L)
+ *   params (4096 B) | flags (vocabSize B) | src ids | dst ids | labels | sample ids | scratch (24 × L + 64)
  *                                          '--------------- reserved per batch shape -------------'
  */
 import { PARAM as P } from '../wasm/abi.js';
@@ -68,6 +68,11 @@ export class MaskKernel {
       }
     });
     p.skip.forEach((id, j) => v.setInt32(P.skip + 4 * j, id, true));
+    v.setInt32(P.span, p.span ? 1 : 0, true);
+    v.setInt32(P.spanWords, p.spanWords ? 1 : 0, true);
+    v.setInt32(P.spanMaxLength, p.spanMaxLength, true);
+    v.setInt32(P.maxPredictions, p.maxPredictions ?? 0, true);
+    p.spanThresholds.forEach((t, j) => v.setUint32(P.spanCdf + 4 * j, t, true));
   }
 
   /** The buffers for `rows × len`, claimed anew (half as large again) only when the shape outgrows them. */
@@ -82,7 +87,7 @@ export class MaskKernel {
       dst: this.arena.claim(4 * n),
       labels: this.arena.claim(4 * n),
       sampleIds: this.arena.claim(4 * cap.rows),
-      scratch: this.arena.claim(8 * cap.len + 16),
+      scratch: this.arena.claim(scratchBytes(cap.len)),
     };
     return { ...this.buffers, rows, len };
   }
@@ -97,6 +102,14 @@ export class MaskKernel {
     const fn = tier === 'simd' ? this.exports.maskSimd : this.exports.maskScalar;
     fn(this.paramsPtr, b.src, b.dst, b.labels, b.rows, b.len, b.sampleIds, b.scratch);
   }
+}
+
+/**
+ * Bytes of the masking kernels' per-row scratch for rows of up to `len` ids: exact-mode keys
+ * (8 × len), whole-word cap marks (len more), span masking's unit tables and spans (about 16.2 × len + 16).
+ */
+export function scratchBytes(len: number): number {
+  return 24 * len + 64;
 }
 
 /**

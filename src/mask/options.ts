@@ -3,7 +3,7 @@
  * implementation (SIMD, scalar, reference) receives, so they cannot disagree on rounding.
  */
 import { threshold31 } from '../rng.js';
-import { FLAG_SPECIAL, FLAG_WORD_START, MAX_SPECIALS } from '../wasm/abi.js';
+import { FLAG_SPECIAL, FLAG_WORD_START, MAX_SPAN_LENGTH, MAX_SPECIALS } from '../wasm/abi.js';
 import { checkBoolean, checkEnum, checkInteger, checkKnownKeys, checkNumber, describe, I32_MAX, I32_MIN, optionError, U32_MAX } from '../validate.js';
 
 export type MaskSelection = 'bernoulli' | 'exact';
@@ -37,6 +37,22 @@ export interface MaskOptions {
   epoch?: number;
   /** Static masking: the mask of epoch e is the mask of epoch e mod dupeFactor (BERT used 10). Default: dynamic. */
   dupeFactor?: number;
+  /**
+   * Span masking (SpanBERT): spans of whole words (of tokens when `wordStarts` is not given) with
+   * geometric lengths, at random starts, until the row's budget of maskProb × eligible tokens
+   * is used; one 80/10/10 decision per span. Never across a special. Default false.
+   */
+  spanMask?: boolean;
+  /** The geometric distribution's p of span lengths, in (0, 1]; needs `spanMask`. Default 0.2 (SpanBERT). */
+  spanP?: number;
+  /** Longest span, in words (tokens), an integer in [1, 256]; needs `spanMask`. Default 10 (SpanBERT). */
+  spanMaxLength?: number;
+  /**
+   * At most this many selected (labelled) positions per row, an integer >= 1 (BERT's
+   * `max_predictions_per_seq`). Dropped positions keep their id and get the ignore label.
+   * Default: no cap.
+   */
+  maxPredictions?: number;
 }
 
 /** Everything a kernel needs, in integers. */
@@ -63,6 +79,16 @@ export interface MaskParams {
   skip: Int32Array;
   /** Per id: bit 0 special, bit 1 starts a word. */
   flags: Uint8Array;
+  /** Span masking. */
+  span: boolean;
+  /** Span units are words (`wordStarts` was given), else tokens. */
+  spanWords: boolean;
+  spanP: number;
+  spanMaxLength: number;
+  /** `spanMaxLength - 1` ascending u32 thresholds of the span-length draw (see {@link spanThresholds}). */
+  spanThresholds: Uint32Array;
+  /** The per-row cap on selected positions, or undefined. */
+  maxPredictions: number | undefined;
 }
 
 export { FLAG_SPECIAL, FLAG_WORD_START, MAX_SPECIALS } from '../wasm/abi.js';
@@ -70,12 +96,35 @@ export { FLAG_SPECIAL, FLAG_WORD_START, MAX_SPECIALS } from '../wasm/abi.js';
 /** The defaults of the masking options that have one (besides `randomIdRange`: the whole vocabulary). */
 export const MASK_DEFAULTS = {
   maskProb: 0.15, maskReplaceProb: 0.8, randomReplaceProb: 0.1, ignoreIndex: -100, selection: 'bernoulli', wholeWordMask: false,
+  spanMask: false, spanP: 0.2, spanMaxLength: 10,
 } as const satisfies Partial<MaskOptions>;
 
 const KNOWN = [
   'vocabSize', 'maskId', 'specialIds', 'maskProb', 'maskReplaceProb', 'randomReplaceProb', 'randomIdRange',
   'ignoreIndex', 'selection', 'wholeWordMask', 'wordStarts', 'seed', 'epoch', 'dupeFactor',
+  'spanMask', 'spanP', 'spanMaxLength', 'maxPredictions',
 ] as const;
+
+/**
+ * The thresholds of the span-length draw for a geometric distribution with parameter `p`
+ * clipped (renormalised) to lengths 1..max: `w_1 = p`, `w_(i+1) = w_i * (1 - p)`,
+ * `total = w_1 + ... + w_max`, `c_j = w_1 + ... + w_j` (sums left to right, double precision),
+ * `T_j = min(2^32 - 1, floor(c_j / total * 2^32))` for j = 1..max-1. A draw `h` (u32) gives the
+ * length `1 + #{j : h >= T_j}`.
+ */
+export function spanThresholds(p: number, max: number): Uint32Array {
+  const w: number[] = [];
+  for (let i = 0, v = p; i < max; i++, v *= 1 - p) w.push(v);
+  let total = 0;
+  for (const x of w) total += x;
+  const t = new Uint32Array(max - 1);
+  let c = 0;
+  for (let j = 0; j < max - 1; j++) {
+    c += w[j];
+    t[j] = Math.min(4294967295, Math.floor((c / total) * 4294967296));
+  }
+  return t;
+}
 
 /** Validates `options` (TypeError / RangeError naming the option) and derives the kernel parameters. */
 export function resolveMaskOptions(options: MaskOptions, name = 'options'): MaskParams {
@@ -123,10 +172,19 @@ export function resolveMaskOptions(options: MaskOptions, name = 'options'): Mask
     for (let id = 0; id < vocabSize; id++) if (ws[id] !== 0) flags[id] = FLAG_WORD_START;
   }
   for (const id of specials) flags[id] |= FLAG_SPECIAL;
+  const span = checkBoolean(`${name}.spanMask`, o.spanMask ?? MASK_DEFAULTS.spanMask);
+  for (const key of ['spanP', 'spanMaxLength'] as const) {
+    if (!span && o[key] !== undefined) throw optionError(RangeError, [`${name}.${key}`, `${name}.spanMask`], (n, m) => `${n} needs ${m}`);
+  }
+  const spanP = checkNumber(`${name}.spanP`, o.spanP ?? MASK_DEFAULTS.spanP, 0, 1, true);
+  const spanMaxLength = checkInteger(`${name}.spanMaxLength`, o.spanMaxLength ?? MASK_DEFAULTS.spanMaxLength, 1, MAX_SPAN_LENGTH);
+  const maxPredictions = o.maxPredictions === undefined ? undefined : checkInteger(`${name}.maxPredictions`, o.maxPredictions, 1, I32_MAX);
   return {
     vocabSize, seed, epoch: dupeFactor === undefined ? epoch : epoch % dupeFactor, dupeFactor, maskProb,
     tSel: threshold31(maskProb), tMask: threshold31(pm), tMr: threshold31(Math.min(1, pm + pr)),
     maskId, ignoreIndex, randLo, nAllowed, selection, wholeWord, specials, skip, flags,
+    span, spanWords: span && o.wordStarts !== undefined, spanP, spanMaxLength, spanThresholds: spanThresholds(spanP, spanMaxLength),
+    maxPredictions,
   };
 }
 

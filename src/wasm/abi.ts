@@ -11,7 +11,9 @@
  *  20 maskId i32     24 ignoreIndex i32        28 randLo i32   32 nAllowed u32  36 mode (0 bernoulli, 1 exact)
  *  40 wholeWord 0/1  44 nSpecial               48 nSkip        52 flags ptr (u8 per vocabulary id)
  *  56 nRuns          64 maskProb f64
+ *  72 span 0/1       76 spanWords 0/1          80 spanMaxLength (1..256)   84 maxPredictions (0: no cap)
  * 128 specials i32[64]   384 skip i32[64]   640 runs: per run a v128 splat of (first - 1), then of (first + length)
+ * 2688 span length thresholds u32[spanMaxLength - 1]
  * ```
  */
 
@@ -19,8 +21,11 @@
 export const PARAM = {
   seed: 0, epoch: 4, tSel: 8, tMask: 12, tMr: 16, maskId: 20, ignore: 24, randLo: 28, nAllowed: 32,
   mode: 36, wholeWord: 40, nSpecial: 44, nSkip: 48, flags: 52, nRuns: 56, maskProb: 64, specials: 128,
-  skip: 384, runs: 640, size: 4096,
+  skip: 384, runs: 640, span: 72, spanWords: 76, spanMaxLength: 80, maxPredictions: 84, spanCdf: 2688, size: 4096,
 } as const;
+
+/** The longest span (in units) the parameter block holds thresholds for. */
+export const MAX_SPAN_LENGTH = 256;
 
 /** At most this many special ids (`maskId` included) fit the parameter block. */
 export const MAX_SPECIALS = 64;
@@ -79,4 +84,6 @@ export const KERNEL_CONSTANTS: Readonly<Record<string, number>> = {
   P_SKIP: PARAM.skip, P_RUNS: PARAM.runs, PARAMS_SIZE: PARAM.size, MAX_SPECIALS,
   MODE_BERNOULLI: MODE.bernoulli, MODE_EXACT: MODE.exact, FLAG_SPECIAL, FLAG_WORD_START,
   ITEM_LITERAL, ITEM_SPAN, ITEM_WORDS, ERR_ROW_OVERFLOW,
+  P_SPAN: PARAM.span, P_SPAN_WORDS: PARAM.spanWords, P_SPAN_MAX: PARAM.spanMaxLength, P_MAX_PRED: PARAM.maxPredictions,
+  P_SPAN_CDF: PARAM.spanCdf, MAX_SPAN_LENGTH,
 };

@@ -1,4 +1,5 @@
-"""maskpack's masking function, written from the README's specification alone (no shared code).
+"""maskpack's masking function (random function version 2: with span masking and maxPredictions),
+written from the README's specification alone (no shared code).
 
 Reads a JSON list of cases on stdin, prints the masked results as JSON. Used by
 test/mask.golden.test.ts to show the documented function reproduces the library bit for bit.
@@ -32,6 +33,74 @@ def threshold31(p):
     return math.floor(p * 2**31)
 
 
+def span_thresholds(p, max_len):
+    w, v = [], p
+    for _ in range(max_len):
+        w.append(v)
+        v *= 1 - p
+    total = 0.0
+    for x in w:
+        total += x
+    out, cum = [], 0.0
+    for j in range(max_len - 1):
+        cum += w[j]
+        out.append(min(M32, math.floor(cum / total * 2**32)))
+    return out
+
+
+def span_units(row, specials, words, word_starts):
+    """[start, end) of each unit: tokens, or words when word starts are given."""
+    units = []
+    for i, t in enumerate(row):
+        if t in specials:
+            continue
+        if words and units and units[-1][1] == i and not word_starts[t]:
+            units[-1][1] = i + 1
+        else:
+            units.append([i, i + 1])
+    return units
+
+
+def span_select(c, key, row, specials, t_sel, p):
+    """Position -> first position of its span, for the selected positions of one row."""
+    words = "wordStarts" in c
+    units = span_units(row, specials, words, c.get("wordStarts", []))
+    n_tok = sum(e - s for s, e in units)
+    if c.get("selection", "bernoulli") == "bernoulli":
+        budget = sum(1 for i, t in enumerate(row) if t not in specials and (position_hash(key, i) >> 1) < t_sel)
+    else:
+        budget = min(n_tok, math.floor(p * n_tok + mix32(key ^ 0x27D4EB2F) / 2**32))
+    if "maxPredictions" in c:
+        budget = min(budget, c["maxPredictions"])
+    max_len = c.get("spanMaxLength", 10)
+    thresholds = span_thresholds(c.get("spanP", 0.2), max_len)
+    ks = mix32(key ^ 0xBB67AE85)
+    cover = [None] * len(units)
+    chosen, used, t = {}, 0, 0
+    while used < budget:
+        free = [j for j in range(len(units)) if cover[j] is None]
+        if not free:
+            break
+        h = position_hash(ks, 2 * t)
+        length = 1 + sum(1 for x in thresholds if h >= x)
+        j = free[(position_hash(ks, 2 * t + 1) * len(free)) >> 32]
+        t += 1
+        s = units[j][0]
+        for taken in range(length):
+            if j >= len(units) or cover[j] is not None or (taken > 0 and units[j][0] != units[j - 1][1]):
+                break
+            cover[j] = s
+            for i in range(*units[j]):
+                if used == budget:
+                    break
+                chosen[i] = s
+                used += 1
+            if used == budget:
+                break
+            j += 1
+    return chosen
+
+
 def mask_case(c):
     vocab, mask_id = c["vocabSize"], c["maskId"]
     specials = sorted(set(c["specialIds"]) | {mask_id})
@@ -53,6 +122,10 @@ def mask_case(c):
     for r, sid in enumerate(c["sampleIds"]):
         key = stream_key(c.get("seed", 0), epoch, sid)
         row = c["ids"][r * length:(r + 1) * length]
+        if c.get("spanMask", False):
+            for i, s in span_select(c, key, row, specials, t_sel, p).items():
+                decide(c, key, i, s, row[i], r * length, out_ids, out_labels, t_mask, t_mr, mask_id, lo, n_allowed, skip)
+            continue
         unit_of, starts = [-1] * length, []
         for i, t in enumerate(row):
             if t in specials:
@@ -67,23 +140,36 @@ def mask_case(c):
             u = mix32(key ^ 0x27D4EB2F) / 2**32
             count = min(len(starts), math.floor(p * len(starts) + u))
             chosen = set(sorted(starts, key=lambda s: (position_hash(key, s), s))[:count])
+        if "maxPredictions" in c:
+            size = {s: unit_of.count(s) for s in chosen}
+            kept, used = set(), 0
+            for s in sorted(chosen, key=lambda s: (position_hash(key, s), s)):
+                if used + size[s] <= c["maxPredictions"]:
+                    kept.add(s)
+                    used += size[s]
+            chosen = kept
         for i, t in enumerate(row):
             s = unit_of[i]
             if s < 0 or s not in chosen:
                 continue
-            out_labels[r * length + i] = t
-            d = mix32(position_hash(key, s) ^ 0x85EBCA6B) >> 1
-            if d < t_mask:
-                out_ids[r * length + i] = mask_id
-            elif d < t_mr:
-                rnd = mix32(position_hash(key, i) ^ 0xC2B2AE35)
-                ident = lo + (rnd * n_allowed >> 32)
-                for sp in skip:
-                    if sp > ident:
-                        break
-                    ident += 1
-                out_ids[r * length + i] = ident
+            decide(c, key, i, s, t, r * length, out_ids, out_labels, t_mask, t_mr, mask_id, lo, n_allowed, skip)
     return {"inputIds": out_ids, "labels": out_labels}
+
+
+def decide(c, key, i, s, t, base, out_ids, out_labels, t_mask, t_mr, mask_id, lo, n_allowed, skip):
+    """Label position i (of a unit or span starting at s) and write its replacement."""
+    out_labels[base + i] = t
+    d = mix32(position_hash(key, s) ^ 0x85EBCA6B) >> 1
+    if d < t_mask:
+        out_ids[base + i] = mask_id
+    elif d < t_mr:
+        rnd = mix32(position_hash(key, i) ^ 0xC2B2AE35)
+        ident = lo + (rnd * n_allowed >> 32)
+        for sp in skip:
+            if sp > ident:
+                break
+            ident += 1
+        out_ids[base + i] = ident
 
 
 print(json.dumps([mask_case(c) for c in json.load(sys.stdin)]))
