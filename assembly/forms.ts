@@ -1,0 +1,82 @@
+// Batch forms of the collate kernel: the row layout (padded rows of `width`, or packed rows back
+// to back with no padding) and the label form (dense labels, or the sparse list of the masked
+// positions and their original ids, extracted from each row's labels right after it is masked,
+// while it is still in cache).
+//
+// The form block the host writes (FORM_SIZE bytes, i32/u32 fields; a null block is padded dense):
+//
+//   0 flags         FORM_PACKED | FORM_SPARSE
+//   4 tokenBase     u32: flat index (into the whole batch's tokens) of the call's first output token
+//   8 maskedBase    i32: masked positions the batch had before this call
+//  12 positions ptr i32 out: flat position of each masked token (tokenBase + offset), increasing
+//  16 maskedIds ptr i32 out: its label (the original id)
+//  20 rowStart ptr  i32 out: per row of the call, maskedBase + masked positions before the row
+//
+// Packed: row r starts where row r - 1 ended; the `attention` output, when given, receives the
+// row's position ids (0, 1, …, length - 1) instead of an attention mask; nothing is padded.
+export const FORM_PACKED: i32 = 1;
+export const FORM_SPARSE: i32 = 2;
+export const F_FLAGS: usize = 0;
+export const F_TOKEN_BASE: usize = 4;
+export const F_MASKED_BASE: usize = 8;
+export const F_POSITIONS: usize = 12;
+export const F_MASKED_IDS: usize = 16;
+export const F_ROW_START: usize = 20;
+export const FORM_SIZE: usize = 32;
+
+const SPLAT_IOTA = i32x4(0, 1, 2, 3);
+const SPLAT_FOUR = i32x4.splat(4);
+
+/** Writes 0, 1, …, n - 1 as i32 at `dst` (position ids of a packed row). */
+// @ts-ignore: decorator
+@inline
+export function iota(simd: bool, dst: usize, n: i32): void {
+  let i = 0;
+  if (simd) {
+    let v = SPLAT_IOTA;
+    while (i + 4 <= n) {
+      v128.store(dst + (<usize>i << 2), v);
+      v = i32x4.add(v, SPLAT_FOUR);
+      i += 4;
+    }
+  }
+  for (; i < n; i++) store<i32>(dst + (<usize>i << 2), i);
+}
+
+/**
+ * Appends the positions `first + j` and labels of the `n` labels at `labels` that are not
+ * `ignore`, in increasing order, at `positions` / `ids` from entry `count`; returns the new count.
+ * The SIMD tier tests 16 labels per step (four compares, one 16-bit mask) and visits only the
+ * set bits; positions past the last multiple of 16 take the scalar path (no over-read).
+ */
+export function extractMasked(
+  simd: bool, labels: usize, n: i32, ignore: i32, first: u32, positions: usize, ids: usize, count: i32,
+): i32 {
+  let j = 0;
+  if (simd) {
+    const vIgnore = i32x4.splat(ignore);
+    while (j + 16 <= n) {
+      const p = labels + (<usize>j << 2);
+      let bits = i32x4.bitmask(v128.not(i32x4.eq(v128.load(p), vIgnore)))
+        | (i32x4.bitmask(v128.not(i32x4.eq(v128.load(p, 16), vIgnore))) << 4)
+        | (i32x4.bitmask(v128.not(i32x4.eq(v128.load(p, 32), vIgnore))) << 8)
+        | (i32x4.bitmask(v128.not(i32x4.eq(v128.load(p, 48), vIgnore))) << 12);
+      while (bits) {
+        const k = j + ctz(bits);
+        store<i32>(positions + (<usize>count << 2), <i32>(first + <u32>k));
+        store<i32>(ids + (<usize>count << 2), load<i32>(labels + (<usize>k << 2)));
+        count++;
+        bits &= bits - 1;
+      }
+      j += 16;
+    }
+  }
+  for (; j < n; j++) {
+    const label = load<i32>(labels + (<usize>j << 2));
+    if (label == ignore) continue;
+    store<i32>(positions + (<usize>count << 2), <i32>(first + <u32>j));
+    store<i32>(ids + (<usize>count << 2), label);
+    count++;
+  }
+  return count;
+}
