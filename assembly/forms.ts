@@ -44,10 +44,37 @@ export function iota(simd: bool, dst: usize, n: i32): void {
 }
 
 /**
+ * Per 4-bit lane mask m, the byte shuffle (`i8x16.swizzle`) that moves the i32 lanes whose bit is
+ * set to the front, in order (16 bytes per mask).
+ */
+const COMPACT: usize = memory.data<u8>([
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0,
+  8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0,
+  4, 5, 6, 7, 8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 0, 0, 0,
+  12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0,
+  4, 5, 6, 7, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 0, 0, 0, 0,
+  8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0,
+  4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+], 16);
+
+/**
  * Appends the positions `first + j` and labels of the `n` labels at `labels` that are not
  * `ignore`, in increasing order, at `positions` / `ids` from entry `count`; returns the new count.
- * The SIMD tier tests 16 labels per step (four compares, one 16-bit mask) and visits only the
- * set bits; positions past the last multiple of 16 take the scalar path (no over-read).
+ * The SIMD tier is branch-free: per four labels one compare, a 4-bit mask, and the lanes it
+ * selects moved to the front by a shuffle from a 16-entry table, stored as a whole v128 at the
+ * current count, which then advances by the mask's popcount. Over-write contract: each store
+ * writes four entries from `count`, up to three past the entries kept (later overwritten); they
+ * stay within the four entries per label the host's lists reserve (the kept count never passes
+ * the labels scanned). Positions past the last multiple of four take the scalar path (no over-read).
  */
 export function extractMasked(
   simd: bool, labels: usize, n: i32, ignore: i32, first: u32, positions: usize, ids: usize, count: i32,
@@ -55,20 +82,17 @@ export function extractMasked(
   let j = 0;
   if (simd) {
     const vIgnore = i32x4.splat(ignore);
-    while (j + 16 <= n) {
-      const p = labels + (<usize>j << 2);
-      let bits = i32x4.bitmask(v128.not(i32x4.eq(v128.load(p), vIgnore)))
-        | (i32x4.bitmask(v128.not(i32x4.eq(v128.load(p, 16), vIgnore))) << 4)
-        | (i32x4.bitmask(v128.not(i32x4.eq(v128.load(p, 32), vIgnore))) << 8)
-        | (i32x4.bitmask(v128.not(i32x4.eq(v128.load(p, 48), vIgnore))) << 12);
-      while (bits) {
-        const k = j + ctz(bits);
-        store<i32>(positions + (<usize>count << 2), <i32>(first + <u32>k));
-        store<i32>(ids + (<usize>count << 2), load<i32>(labels + (<usize>k << 2)));
-        count++;
-        bits &= bits - 1;
-      }
-      j += 16;
+    let vPos = i32x4.add(i32x4.splat(<i32>first), SPLAT_IOTA);
+    while (j + 4 <= n) {
+      const v = v128.load(labels + (<usize>j << 2));
+      const m = i32x4.bitmask(v128.not(i32x4.eq(v, vIgnore)));
+      const shuffle = v128.load(COMPACT + (<usize>m << 4));
+      const at = <usize>count << 2;
+      v128.store(positions + at, i8x16.swizzle(vPos, shuffle));
+      v128.store(ids + at, i8x16.swizzle(v, shuffle));
+      count += <i32>popcnt(m);
+      vPos = i32x4.add(vPos, SPLAT_FOUR);
+      j += 4;
     }
   }
   for (; j < n; j++) {
