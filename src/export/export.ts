@@ -12,6 +12,13 @@
  *                 batch_offsets.npy       (batches,): first row of each batch
  *                 batch_shapes.npy        (batches, 2): rows and width of each batch, width 'batch'
  *
+ * Other batch forms (`layout`, `labels`, see `src/batch.ts`): packed, the per-token files are
+ * (T_epoch,), the rows back to back, with position_ids.npy and cu_seqlens.npy (rows + 1,: row
+ * offsets into the epoch's tokens) and no attention_mask.npy or batch_shapes.npy; sparse, no
+ * labels.npy but masked_positions.npy / masked_ids.npy (M_epoch,: positions into the epoch's
+ * raveled input_ids.npy) and masked_row_start.npy (rows + 1,), or with `maxPredictions` N
+ * masked_positions / masked_ids / masked_weights (rows, N) (row-local; weights float32).
+ *
  * W is seqLen or the epoch's widest batch (`width`, see `layout.ts`). Files are written under
  * temporary names and renamed when their epoch is complete; a failed export removes its temporaries.
  *
