@@ -83,6 +83,15 @@ test('the [B, N] form refuses a row with more selections than N, naming the row,
     && err.message === `row ${row} (sample ${plan.sampleIds[row]}) has ${most} masked positions, more than maxPredictions ${most - 1}`);
 });
 
+test('the loader reports a row over maxPredictions as the failure of its batch, in workers and in the calling thread', async () => {
+  for (const workers of [0, 1]) {
+    const loader = createLoader(stores.roberta, { seqLen: 64, batchSize: 4, seed: 1, maskProb: 0.5, labels: 'sparse', maxPredictions: 2, workers });
+    await assert.rejects(loader.next(), (err: unknown) => err instanceof MaskpackError && err.code === 'ERR_BAD_INPUT'
+      && /^batch 0 of epoch 0: row \d+ \(sample \d+\) has \d+ masked positions, more than maxPredictions 2$/.test(err.message));
+    await loader.close();
+  }
+});
+
 test('form options are validated, naming the option', () => {
   const store = stores.roberta;
   assert.throws(() => new Collator(store, { layout: 'flat' as never }), { name: 'RangeError', message: /^options\.layout must be one of 'padded', 'packed'|options\.layout/ });
@@ -109,7 +118,8 @@ test('loader: workers and the calling thread, fresh and given-back buffers, toke
   for (const format of ['segment-pair', 'doc-sentences'] as const) {
     const base: LoaderOptions = { format, template: 'bert', seqLen: 48, batchSize: 5, seed: 6, epochs: 2, batchBy: 'tokens', tokenBudget: 150, wholeWordMask: true };
     const padded = await all({ ...base, workers: 0 }, false);
-    for (const form of FORMS) {
+    // Rows hold at most seqLen tokens: maxPredictions 48 never refuses one.
+    for (const form of [...FORMS, { layout: 'packed', labels: 'sparse', maxPredictions: 48 } as const]) {
       for (const [workers, recycle] of [[0, true], [2, true], [1, false]] as const) {
         const got = await all({ ...base, ...form, workers }, recycle);
         assert.deepEqual(got.states, padded.states, `${format} ${JSON.stringify(form)} workers ${workers}: the same states`);
