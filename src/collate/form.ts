@@ -35,6 +35,8 @@ export function resolveBatchForm(options: BatchFormOptions, name = 'options'): B
   let maxPredictions: number | undefined;
   if (options.maxPredictions !== undefined) {
     maxPredictions = checkInteger(`${name}.maxPredictions`, options.maxPredictions, 1, MAX_PREDICTIONS_LIMIT);
+    // MERGE(span): with the masker's cap, maxPredictions means something with dense labels too
+    // (at most N selected per row): delete this refusal then (and the README's "with --labels sparse").
     if (labels !== 'sparse') {
       throw optionError(RangeError, [`${name}.maxPredictions`, `${name}.labels`], (m, l) => `${m} needs ${l} sparse (it sets the [B, N] form of sparse labels), got ${l} ${labels}`);
     }

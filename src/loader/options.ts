@@ -83,7 +83,8 @@ export function resolveLoaderOptions(store: TokenStore, options: LoaderOptions):
   for (const key of MASK_KEYS) if (options[key] !== undefined) mask[key] = options[key];
   const form = resolveBatchForm(options);
   // MERGE(span): the masking-level cap: `if (form.maxPredictions !== undefined) mask.maxPredictions = form.maxPredictions;`
-  // (then no row selects more than N, and the [B, N] form never refuses a row).
+  // (or 'maxPredictions' in MASK_KEYS, as the span branch has it): then no row selects more than
+  // N, and the [B, N] form never refuses a row.
   if (options.wholeWordMask && !store.wordStarts) {
     throw optionError(RangeError, ['options.wholeWordMask'], (n) => `${n} needs word-start information, and the store has none`);
   }
