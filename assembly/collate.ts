@@ -8,6 +8,11 @@
 //   type = kindAndType >>> 1 (token type id)
 // Row r owns items rowItemStart[r] .. rowItemStart[r + 1]. The host puts the store's tokens in
 // this memory (the whole store, or per batch just the spans the plan needs) and writes `a`.
+// The batch form (padded or packed rows, dense or sparse labels) is the `form` block's
+// (`assembly/forms.ts`); a null `form` is padded rows with dense labels.
+import {
+  extractMasked, F_FLAGS, F_MASKED_BASE, F_MASKED_IDS, F_POSITIONS, F_ROW_START, F_TOKEN_BASE, FORM_PACKED, FORM_SPARSE, iota,
+} from './forms';
 import { maskRow } from './mask/row';
 import { P_IGNORE } from './params';
 
@@ -19,21 +24,31 @@ export const ITEM_WORDS: i32 = 3;
 export const ERR_ROW_OVERFLOW: i32 = -1;
 
 /**
- * Collates and masks `rows` rows of `width`. Spans address store elements of size `elemSize`
- * (2: uint16, 4: int32) anywhere in memory; they must lie inside what the host loaded (checked
- * by the host). Row r is masked with the stream key `rowKeys[r]` (u32, see the README's
- * "Randomness"). Outputs are row-major i32 `[rows, width]`; `attention` or `types` 0 skips that
- * output (the host fills an attention mask from the row lengths itself; single formats have no
- * types). Returns 0, or ERR_ROW_OVERFLOW - r for row r.
+ * Collates and masks `rows` rows of at most `width` tokens. Spans address store elements of size
+ * `elemSize` (2: uint16, 4: int32) anywhere in memory; they must lie inside what the host loaded
+ * (checked by the host). Row r is masked with the stream key `rowKeys[r]` (u32, see the README's
+ * "Randomness"). Padded (a null `form`, or one without FORM_PACKED): outputs are row-major i32
+ * `[rows, width]`; packed: the rows back to back, `sum(lengths)` i32 each, `attention` holding
+ * position ids. `attention` or `types` 0 skips that output (the host fills an attention mask
+ * from the row lengths itself; single formats have no types). With FORM_SPARSE each row's
+ * masked positions are appended to the form block's lists once the row is masked (the dense
+ * labels are still written: the sparse lists are read from them). Returns the count of masked
+ * positions written (0 without FORM_SPARSE), or ERR_ROW_OVERFLOW - r for row r.
  */
 export function collate(
   simd: bool, params: usize, pad: i32, elemSize: i32, items: usize, rowItemStart: usize,
   rows: i32, width: i32, rowKeys: usize, ids: usize, labels: usize, attention: usize, types: usize, scratch: usize,
+  form: usize,
 ): i32 {
   const ignore = load<i32>(params + P_IGNORE);
+  const flags = form ? load<i32>(form + F_FLAGS) : 0;
+  const packed = (flags & FORM_PACKED) != 0;
+  const sparse = (flags & FORM_SPARSE) != 0;
   const rowBytes = <usize>width << 2;
+  let next: usize = 0; // packed: byte offset of the next row
+  let count = 0;
   for (let r = 0; r < rows; r++) {
-    const off = <usize>r * rowBytes;
+    const off = packed ? next : <usize>r * rowBytes;
     const first = load<i32>(rowItemStart + (<usize>r << 2));
     const last = load<i32>(rowItemStart + (<usize>(r + 1) << 2));
     let pos = 0;
@@ -50,17 +65,27 @@ export function collate(
       pos += n;
     }
     const padAt = off + (<usize>pos << 2);
-    if (attention) {
-      fill(attention + off, 1, pos);
-      fill(attention + padAt, 0, width - pos);
+    if (packed) {
+      if (attention) iota(simd, attention + off, pos);
+      next = padAt;
+    } else {
+      if (attention) {
+        fill(attention + off, 1, pos);
+        fill(attention + padAt, 0, width - pos);
+      }
+      if (types) fill(types + padAt, 0, width - pos);
+      fill(ids + padAt, pad, width - pos);
+      fill(labels + padAt, ignore, width - pos);
     }
-    if (types) fill(types + padAt, 0, width - pos);
-    fill(ids + padAt, pad, width - pos);
-    fill(labels + padAt, ignore, width - pos);
     const key = load<u32>(rowKeys + (<usize>r << 2));
     maskRow(simd, params, ids + off, ids + off, labels + off, pos, key, scratch);
+    if (sparse) {
+      store<i32>(load<usize>(form + F_ROW_START) + (<usize>r << 2), load<i32>(form + F_MASKED_BASE) + count);
+      const first = load<u32>(form + F_TOKEN_BASE) + <u32>(off >>> 2);
+      count = extractMasked(simd, labels + off, pos, ignore, first, load<usize>(form + F_POSITIONS), load<usize>(form + F_MASKED_IDS), count);
+    }
   }
-  return 0;
+  return count;
 }
 
 /** Copies `n` store elements to i32s; uint16 widens eight at a time in the SIMD tier. */

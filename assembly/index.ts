@@ -16,6 +16,9 @@ export {
   MAX_SPAN_LENGTH,
 } from './params';
 export { ITEM_LITERAL, ITEM_SPAN, ITEM_WORDS, ERR_ROW_OVERFLOW } from './collate';
+export {
+  FORM_PACKED, FORM_SPARSE, F_FLAGS, F_TOKEN_BASE, F_MASKED_BASE, F_POSITIONS, F_MASKED_IDS, F_ROW_START, FORM_SIZE,
+} from './forms';
 
 /** First byte after the module's static data: host arenas start at or above it. */
 export function heapBase(): usize {
@@ -59,20 +62,21 @@ function maskRows(
 }
 
 /**
- * Collates rows from a plan and masks them (see `assembly/collate.ts` for the plan encoding
- * and the arguments). Returns 0 or a negative status.
+ * Collates rows from a plan and masks them, in the batch form of the `form` block (see
+ * `assembly/collate.ts` for the plan encoding and the arguments, `assembly/forms.ts` for the
+ * forms). Returns the count of masked positions listed (0 for dense labels) or a negative status.
  */
 export function collateSimd(
   params: usize, pad: i32, elemSize: i32, items: usize, rowItemStart: usize, rows: i32, width: i32,
-  rowKeys: usize, ids: usize, labels: usize, attention: usize, types: usize, scratch: usize,
+  rowKeys: usize, ids: usize, labels: usize, attention: usize, types: usize, scratch: usize, form: usize,
 ): i32 {
-  return collate(true, params, pad, elemSize, items, rowItemStart, rows, width, rowKeys, ids, labels, attention, types, scratch);
+  return collate(true, params, pad, elemSize, items, rowItemStart, rows, width, rowKeys, ids, labels, attention, types, scratch, form);
 }
 
 /** The scalar twin of {@link collateSimd}: same signature, bit-identical results. */
 export function collateScalar(
   params: usize, pad: i32, elemSize: i32, items: usize, rowItemStart: usize, rows: i32, width: i32,
-  rowKeys: usize, ids: usize, labels: usize, attention: usize, types: usize, scratch: usize,
+  rowKeys: usize, ids: usize, labels: usize, attention: usize, types: usize, scratch: usize, form: usize,
 ): i32 {
-  return collate(false, params, pad, elemSize, items, rowItemStart, rows, width, rowKeys, ids, labels, attention, types, scratch);
+  return collate(false, params, pad, elemSize, items, rowItemStart, rows, width, rowKeys, ids, labels, attention, types, scratch, form);
 }

@@ -1,9 +1,14 @@
 """Live masked batches from ``maskpack stream`` for NumPy and PyTorch trainers.
 
 ``MaskpackStream`` starts ``maskpack stream`` as a child process and yields its batches as NumPy
-arrays, or as PyTorch tensors when torch is importable (``labels`` and ``next_sentence_label`` as
-int64, what ``CrossEntropyLoss`` takes; the other arrays stay int32 and share the received
-memory). ``MaskpackDataset`` is the same as a ``torch.utils.data.IterableDataset`` that takes its
+arrays, or as PyTorch tensors when torch is importable (``labels``, ``next_sentence_label``,
+``masked_ids`` and ``masked_positions`` as int64, what ``CrossEntropyLoss`` and indexing take;
+the other arrays stay int32 and share the received memory: ``cu_seqlens`` int32 as
+FlashAttention's variable-length kernels want it, ``max_seqlen`` a 0-d array (``int()`` it)).
+Every batch form streams: padded or ``layout='packed'`` (``input_ids``, ``position_ids`` of the
+batch's T real tokens, ``cu_seqlens``, ``max_seqlen``), dense or ``labels='sparse'``
+(``masked_positions``, ``masked_ids``, ``masked_row_start``; ``masked_weights`` float32 with
+``max_predictions=N``). ``MaskpackDataset`` is the same as a ``torch.utils.data.IterableDataset`` that takes its
 rank and world size from ``torch.distributed`` or from the ``RANK`` / ``WORLD_SIZE`` environment
 torchrun sets, and saves and resumes its place with ``state_dict()`` / ``load_state_dict()``.
 ``read_batches`` reads the wire format from any binary file object (a pipe, a socket).
@@ -37,8 +42,8 @@ __all__ = ['MaskpackDataset', 'MaskpackStream', 'MaskpackStreamError', 'StreamBa
 
 #: The ``maskpack`` value of every header this module reads.
 FORMAT = 'stream-v1'
-#: Arrays converted to int64 tensors (class indices of a loss).
-LONG_ARRAYS = frozenset({'labels', 'next_sentence_label'})
+#: Arrays converted to int64 tensors (class indices of a loss, and the positions that index the model's outputs).
+LONG_ARRAYS = frozenset({'labels', 'next_sentence_label', 'masked_ids', 'masked_positions'})
 
 _MAGIC = b'\x93NUMPY\x01\x00'
 
@@ -48,7 +53,7 @@ class MaskpackStreamError(RuntimeError):
 
 
 class StreamBatch(dict):
-    """One batch: its arrays by name (``input_ids``, ``attention_mask``, ``labels``, ...), in wire order.
+    """One batch: its arrays by name (``input_ids``, ``attention_mask``, ``labels``, ...; those of its form), in wire order.
 
     ``epoch`` and ``batch_index`` place it in the run; ``state`` is the loader's state after it
     (pass it as ``resume`` to continue with the next batch); ``header`` is the whole header.

@@ -134,6 +134,26 @@ class StreamTest(unittest.TestCase):
         self.assertTrue(all(a.flags.writeable and a.flags.c_contiguous for b in got for a in b.values()))
         self.assertEqual({b.epoch for b in got}, {0, 1})
 
+    def test_packed_and_sparse_batches_yield_their_arrays(self):
+        forms = {'layout': 'packed', 'labels': 'sparse', 'max_predictions': 24}
+        got = list(ms.MaskpackStream(STORE, batches=3, tensors=False, **OPTIONS, **forms))
+        assert_same_batches(self, got, numpy_only([STORE, '--batches', '3'] + flags(**forms)))
+        self.assertEqual(list(got[0]), ['input_ids', 'position_ids', 'cu_seqlens', 'max_seqlen', 'masked_positions', 'masked_ids',
+                                        'masked_weights', 'masked_row_start', 'token_type_ids', 'next_sentence_label'])
+        for b in got:
+            cu = b['cu_seqlens']
+            self.assertEqual((cu.dtype, cu[0], cu[-1]), (np.int32, 0, len(b['input_ids'])))
+            self.assertEqual(int(b['max_seqlen']), int(np.diff(cu).max()))
+            self.assertEqual(b['masked_weights'].dtype, np.float32)
+            self.assertEqual(b['masked_ids'].shape, (len(cu) - 1, 24))
+            counts = np.diff(b['masked_row_start'])
+            np.testing.assert_array_equal(b['masked_weights'].sum(axis=1), counts)
+            # Row-local positions: the packed row's offset added, they point at each row's masked inputs.
+            rows, k = np.nonzero(b['masked_weights'])
+            flat = b['masked_positions'][rows, k] + cu[rows]
+            self.assertTrue(np.all(b['masked_positions'][rows, k] < np.diff(cu)[rows]))
+            self.assertTrue(np.all(b['position_ids'][flat] == b['masked_positions'][rows, k]))
+
     def test_without_torch_the_default_is_numpy_and_tensors_true_is_refused(self):
         self.assertIsNone(importlib.util.find_spec('torch'), 'these tests run without torch')
         got = list(ms.MaskpackStream(STORE, batches=2, **OPTIONS))
@@ -328,6 +348,10 @@ class FakeTorchTest(unittest.TestCase):
         self.assertEqual([[b[n].array.dtype for n in PAIR_ARRAYS] for b in got], [[np.int32, np.int32, np.int64, np.int32, np.int64]] * 3)
         assert_same_batches(self, got, longs(full()[:3]))
         self.assertIsNone(module.MaskpackStream(STORE, tensors=False)._torch, 'tensors=False: NumPy even with torch')
+        sparse = next(iter(module.MaskpackStream(STORE, batches=1, layout='packed', labels='sparse', **OPTIONS)))
+        self.assertEqual({n: t.array.dtype for n, t in sparse.items()}, {
+            'input_ids': np.int32, 'position_ids': np.int32, 'cu_seqlens': np.int32, 'max_seqlen': np.int32, 'masked_positions': np.int64,
+            'masked_ids': np.int64, 'masked_row_start': np.int32, 'token_type_ids': np.int32, 'next_sentence_label': np.int64})
 
     def test_the_dataset_is_an_iterable_dataset_ranked_by_torch_distributed(self):
         module, torch = self.load(rank=1, world_size=2)

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLoader, openStore, type Batch, type LoaderOptions } from 'maskpack';
+import { createLoader, openStore, type Batch, type LoaderOptions, type PaddedDenseLoaderOptions } from 'maskpack';
 
 export const bin = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const dispatch = new URL('../src/cli/dispatch.js', import.meta.url).href;
@@ -75,7 +75,7 @@ export function fixture(): string {
 }
 
 /** Batches `[from, from + count)` of one epoch through the library's loader. */
-export async function libraryBatches(prefix: string, options: LoaderOptions, from = 0, count = Infinity): Promise<Batch[]> {
+export async function libraryBatches(prefix: string, options: PaddedDenseLoaderOptions, from = 0, count = Infinity): Promise<Batch[]> {
   const store = openStore(prefix);
   const out: Batch[] = [];
   let i = 0;

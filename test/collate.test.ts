@@ -87,7 +87,7 @@ test('the kernel host masks every call at its own epoch (per-row keys), into buf
   let k = 0;
   for (const epoch of [1, 1, 2, 2, undefined, 1, 0, 0, 3, 3]) {
     const plan = plans[k++ % plans.length];
-    const got = collator.kernel.run('simd', plan, epoch ?? collator.params.epoch, into);
+    const got = collator.kernel.run('simd', plan, epoch ?? collator.params.epoch, into) as Batch;
     assertSameBatch(got, collateMaskReference(store, plan, { seed: 3 }, epoch === undefined ? {} : { epoch }), `call ${k}, epoch ${epoch}`);
     into = outputBuffers(got);
   }

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createLoader, createMemoryStore, exportBatches, robertaSpecials, type Batch, type ExportOptions, type LoaderOptions } from 'maskpack';
+import { createLoader, createMemoryStore, exportBatches, robertaSpecials, type Batch, type ExportOptions, type LoaderOptions, type PaddedDenseLoaderOptions } from 'maskpack';
 import { syntheticDocuments } from './helpers.js';
 import { concat, loadWithNumpy, type NpyContent } from './helpers/numpy.js';
 
@@ -14,7 +14,7 @@ import { concat, loadWithNumpy, type NpyContent } from './helpers/numpy.js';
 const store = createMemoryStore({ documents: syntheticDocuments(40, 23, 12, 30), vocabSize: 50265, specials: robertaSpecials });
 const SEQ = 512;
 
-async function batchesOf(options: LoaderOptions): Promise<Batch[]> {
+async function batchesOf(options: PaddedDenseLoaderOptions): Promise<Batch[]> {
   const out: Batch[] = [];
   for await (const b of createLoader(store, { workers: 0, ...options, epochs: 1 })) out.push(b);
   return out;

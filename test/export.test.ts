@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createLoader, createMemoryStore, createSampler, exportBatches, MaskpackError, RANDOM_VERSION, robertaSpecials, type Batch, type LoaderOptions } from 'maskpack';
+import { createLoader, createMemoryStore, createSampler, exportBatches, MaskpackError, RANDOM_VERSION, robertaSpecials, type Batch, type PaddedDenseLoaderOptions } from 'maskpack';
 import { syntheticDocuments } from './helpers.js';
 import { concat, loadWithNumpy } from './helpers/numpy.js';
 
@@ -82,15 +82,15 @@ test('options.json records the resolved options that decide the bytes, the store
   try {
     const options = { format: 'segment-pair' as const, seqLen: 48, batchSize: 5, seed: 7, epoch: 2, epochs: 2, maskProb: 0.2, dupeFactor: 3 };
     await exportBatches(store, out, { ...options, workers: 2, prefetch: 3 });
-    const record = JSON.parse(readFileSync(join(out, 'options.json'), 'utf8')) as { options: LoaderOptions };
+    const record = JSON.parse(readFileSync(join(out, 'options.json'), 'utf8')) as { options: PaddedDenseLoaderOptions };
     const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
     assert.deepEqual(record, {
-      format: 'maskpack-export', formatVersion: 3, maskpackVersion: version, randomVersion: RANDOM_VERSION, dtype: 'int32', width: 'epoch',
+      format: 'maskpack-export', formatVersion: 4, maskpackVersion: version, randomVersion: RANDOM_VERSION, dtype: 'int32', width: 'epoch',
       store: { prefix: '', sha256: null, counts: { documents: store.numDocuments, sentences: store.numSentences, tokens: store.numTokens } },
       options: {
         format: 'segment-pair', seqLen: 48, template: 'roberta', seed: 7, epoch: 2, epochs: 2, batchSize: 5, batchBy: 'count',
         pad: 'multiple', padToMultipleOf: 8, dropLast: false, rank: 0, worldSize: 1, maskProb: 0.2, maskReplaceProb: 0.8, randomReplaceProb: 0.1,
-        randomIdRange: [0, 50265], ignoreIndex: -100, selection: 'bernoulli', wholeWordMask: false, dupeFactor: 3,
+        randomIdRange: [0, 50265], ignoreIndex: -100, selection: 'bernoulli', wholeWordMask: false, dupeFactor: 3, layout: 'padded', labels: 'dense',
       },
     });
     const first = readFileSync(join(out, 'options.json'));

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Tensor } from 'onnxruntime-node';
-import { createTrainer, type Batch } from 'maskpack';
+import { Collator, createMemoryStore, createSampler, createTrainer, planBatch, robertaSpecials, type Batch } from 'maskpack';
+import { syntheticDocuments } from './helpers.js';
 import { toFeeds } from 'maskpack/onnxruntime';
 
 function batch(B: number, L: number, opts: { shared?: boolean; pairs?: boolean } = {}): Batch {
@@ -72,5 +73,33 @@ describe('toFeeds', () => {
     assert.throws(() => toFeeds({ ...b, shape: [3, 3] }), { name: 'RangeError', message: /batch\.inputIds must have 9 elements/ });
     assert.throws(() => toFeeds({ ...b, labels: new Float32Array(6) as never }), { name: 'TypeError', message: /batch\.labels/ });
     assert.throws(() => toFeeds({ ...b, shape: [-1, 3] }), { name: 'RangeError', message: /batch\.shape/ });
+  });
+
+  it('takes packed and sparse batches: one tensor per array, named and shaped as the batch holds it', () => {
+    const store = createMemoryStore({ documents: syntheticDocuments(12, 5), vocabSize: 50265, specials: robertaSpecials });
+    const sampler = createSampler(store, { format: 'segment-pair', seqLen: 48, batchSize: 4, seed: 2 });
+    const plan = planBatch(sampler, sampler.next());
+    const b = new Collator(store, { layout: 'packed', labels: 'sparse', maxPredictions: 40 }).collate(plan);
+    const T = b.shape[0];
+    const f = toFeeds(b);
+    assert.deepEqual(Object.keys(f), ['input_ids', 'position_ids', 'cu_seqlens', 'max_seqlen', 'masked_positions', 'masked_ids', 'masked_weights', 'masked_row_start', 'token_type_ids', 'next_sentence_label']);
+    const dims = Object.fromEntries(Object.entries(f).map(([k, t]) => [k, [t!.type, t!.dims]]));
+    assert.deepEqual(dims, {
+      input_ids: ['int32', [T]], position_ids: ['int32', [T]], cu_seqlens: ['int32', [5]], max_seqlen: ['int32', []],
+      masked_positions: ['int32', [4, 40]], masked_ids: ['int32', [4, 40]], masked_weights: ['float32', [4, 40]], masked_row_start: ['int32', [5]],
+      token_type_ids: ['int32', [T]], next_sentence_label: ['int32', [4]],
+    });
+    assert.equal(f.input_ids.data, b.inputIds, 'no copy');
+    assert.equal(f.masked_weights!.data, b.maskedWeights);
+    assert.deepEqual(Array.from(f.max_seqlen!.data as Int32Array), [b.maxSeqlen]);
+    const long = toFeeds(b, { dtype: 'int64' });
+    assert.equal(long.masked_ids!.type, 'int64');
+    assert.equal(long.masked_weights!.type, 'float32', 'weights stay float32');
+    const flat = new Collator(store, { labels: 'sparse' }).collate(plan);
+    assert.deepEqual(Object.keys(toFeeds(flat)), ['input_ids', 'attention_mask', 'masked_positions', 'masked_ids', 'masked_row_start', 'token_type_ids', 'next_sentence_label']);
+    assert.deepEqual(toFeeds(flat).masked_ids!.dims, [flat.maskedIds.length]);
+    assert.throws(() => toFeeds({ ...b, shape: [T + 1] }), { name: 'RangeError', message: /batch\.cuSeqlens must be an Int32Array of 5 row ends ending at T = / });
+    assert.throws(() => toFeeds({ ...b, maskedWeights: new Float32Array(3) }), { name: 'RangeError', message: /batch\.maskedWeights must have 160 elements/ });
+    assert.throws(() => toFeeds({ ...b, positionIds: new Float32Array(T) as never }), { name: 'TypeError', message: /batch\.positionIds must be an Int32Array/ });
   });
 });

@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Collator, createLoader, planBatch, createMemoryStore, createSampler, MaskpackError, robertaSpecials, type Batch, type LoaderOptions } from 'maskpack';
+import { Collator, createLoader, planBatch, createMemoryStore, createSampler, MaskpackError, robertaSpecials, type Batch, type LoaderOptions, type PaddedDenseLoaderOptions } from 'maskpack';
 import { syntheticDocuments } from './helpers.js';
 
 const store = createMemoryStore({ documents: syntheticDocuments(300, 11, 12, 40), vocabSize: 50265, specials: robertaSpecials });
-const base: LoaderOptions = { seqLen: 128, batchSize: 16, seed: 5 };
+const base: PaddedDenseLoaderOptions = { seqLen: 128, batchSize: 16, seed: 5 };
 
-async function collect(options: LoaderOptions, limit = Infinity): Promise<Batch[]> {
+async function collect(options: PaddedDenseLoaderOptions, limit = Infinity): Promise<Batch[]> {
   const loader = createLoader(store, { ...base, ...options });
   const out: Batch[] = [];
   for await (const batch of loader) {

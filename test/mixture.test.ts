@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import {
   blend, collateMaskReference, createLoader, createMemoryStore, createSampler, epochPermutation, MaskpackError, mixtureWeights,
-  planBatch, robertaSpecials, sourceSeed, type Batch, type LoaderOptions, type MixtureSource, type TokenStore,
+  planBatch, robertaSpecials, sourceSeed, type Batch, type LoaderOptions, type PaddedDenseLoaderOptions, type MixtureSource, type TokenStore,
 } from 'maskpack';
 import { bertSpecials, syntheticDocuments } from './helpers.js';
 
@@ -41,7 +41,7 @@ const big = make(120, 1);
 const mid = make(40, 2);
 const tiny = make(6, 3);
 const sources: MixtureSource[] = [{ store: big, weight: 0.5 }, { store: mid, weight: 0.3 }, { store: tiny, weight: 0.2 }];
-const base: LoaderOptions = { seqLen: 64, batchSize: 10, seed: 7 };
+const base: PaddedDenseLoaderOptions = { seqLen: 64, batchSize: 10, seed: 7 };
 
 test('blending: every prefix of an epoch holds each source within 1 - 1/(2(k - 1)) draws of its weighted share', () => {
   fc.assert(fc.property(fc.array(fc.double({ min: 0.01, max: 10, noNaN: true }), { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 400 }), (raw, n) => {
@@ -72,7 +72,7 @@ test('weights as used: natural shares by default, explicit weights, XLM-R temper
   assert.throws(() => createSampler(sources, { mixAlpha: 2 }), /options\.mixAlpha must be in \[0, 1\], got 2/);
 });
 
-async function collect(options: LoaderOptions, limit = Infinity): Promise<Batch[]> {
+async function collect(options: PaddedDenseLoaderOptions, limit = Infinity): Promise<Batch[]> {
   const loader = createLoader(sources, { ...base, ...options });
   const out: Batch[] = [];
   for await (const b of loader) {

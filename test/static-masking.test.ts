@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   createLoader, createMemoryStore, createSampler, FORMAT_NAMES, robertaSpecials,
-  type Batch, type FormatName, type LoaderOptions, type TokenStore,
+  type Batch, type FormatName, type LoaderOptions, type PaddedDenseLoaderOptions, type TokenStore,
 } from 'maskpack';
 import { bertSpecials, syntheticDocuments } from './helpers.js';
 
@@ -27,7 +27,7 @@ function rowsOf(batch: Batch): string[] {
 }
 
 /** The rows of each epoch, in delivery order. */
-async function epochRows(store: TokenStore, options: LoaderOptions, epochs: number): Promise<string[][]> {
+async function epochRows(store: TokenStore, options: PaddedDenseLoaderOptions, epochs: number): Promise<string[][]> {
   const out: string[][] = Array.from({ length: epochs }, () => []);
   const loader = createLoader(store, { seqLen: 64, batchSize: 8, seed: 12, workers: 0, ...options, epochs });
   for (;;) {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import {
   Collator, collateMaskReference, createLoader, createMemoryStore, createSampler, createStoreWriter, FORMAT_NAMES, MaskpackError,
-  openStore, planBatch, robertaSpecials, type Batch, type LoaderOptions, type SpecialTokens, type TokenStore,
+  openStore, planBatch, robertaSpecials, type Batch, type LoaderOptions, type PaddedDenseLoaderOptions, type SpecialTokens, type TokenStore,
 } from 'maskpack';
 import { bertSpecials, syntheticDocuments, type Documents } from './helpers.js';
 
@@ -30,7 +30,7 @@ const docs = syntheticDocuments(120, 31, 10, 40);
 const roberta = openStore(fileStore('roberta', docs, 50265, robertaSpecials));
 const bert = openStore(fileStore('bert', docs, 100, bertSpecials));
 
-async function collect(store: TokenStore, options: LoaderOptions): Promise<Batch[]> {
+async function collect(store: TokenStore, options: PaddedDenseLoaderOptions): Promise<Batch[]> {
   const loader = createLoader(store, { seqLen: 64, batchSize: 8, seed: 9, epochs: 2, ...options });
   const out: Batch[] = [];
   for await (const b of loader) out.push(b);
@@ -49,7 +49,7 @@ function assertSame(a: Batch[], b: Batch[], what: string): void {
 }
 
 test('streaming equals loading the store, for every format, both templates, whole-word, exact and static masking', async () => {
-  const variants: [string, LoaderOptions][] = [
+  const variants: [string, PaddedDenseLoaderOptions][] = [
     ['default', {}],
     ['whole words, exact selection', { wholeWordMask: true, selection: 'exact' }],
     ['static masking', { dupeFactor: 2, epochs: 3 }],
@@ -57,7 +57,7 @@ test('streaming equals loading the store, for every format, both templates, whol
   for (const [template, store] of [['roberta', roberta], ['bert', bert]] as const) {
     for (const format of FORMAT_NAMES) {
       for (const [name, v] of variants) {
-        const options: LoaderOptions = { format, template, workers: 0, ...v };
+        const options: PaddedDenseLoaderOptions = { format, template, workers: 0, ...v };
         const memory = await collect(store, { ...options, storeAccess: 'memory' });
         const stream = await collect(store, { ...options, storeAccess: 'stream' });
         assertSame(stream, memory, `${format} ${template} ${name}`);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { createLoader, createMemoryStore, MaskpackError, ROBERTA_VOCAB_SIZE, robertaSpecials, streamBatches, type LoaderOptions } from 'maskpack';
+import { createLoader, createMemoryStore, MaskpackError, ROBERTA_VOCAB_SIZE, robertaSpecials, streamBatches, type LoaderOptions, type PaddedDenseLoaderOptions } from 'maskpack';
 
 const store = createMemoryStore({
   documents: Array.from({ length: 12 }, (_, d) => Array.from({ length: 2 + (d % 4) }, (_, s) => Array.from({ length: 3 + ((d * 7 + s * 5) % 17) }, (_, t) => 10 + ((d * 31 + s * 7 + t) % 900)))),
@@ -71,7 +71,7 @@ function sink(hold = false): Writable & { bytes(): Buffer; writes: number; relea
   return out;
 }
 
-const options: LoaderOptions = { format: 'segment-pair', seqLen: 32, batchSize: 4, seed: 5, workers: 0, epochs: 2 };
+const options: PaddedDenseLoaderOptions = { format: 'segment-pair', seqLen: 32, batchSize: 4, seed: 5, workers: 0, epochs: 2 };
 
 test('each loader batch is a header (epoch, batchIndex, arrays, the state after it) and its arrays, then the end record', async () => {
   const out = sink();

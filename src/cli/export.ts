@@ -23,6 +23,18 @@ and PyTorch), one folder per epoch:
                      the maskpack and random-function versions; written last, so it marks a
                      complete export
 
+With --layout packed the rows are back to back, without padding (no --width):
+
+  DIR/epoch-<e>/input_ids.npy, labels.npy, position_ids.npy      (T,): the epoch's T real tokens
+               cu_seqlens.npy (rows+1,): where each row starts in them, then T
+               token_type_ids.npy (T,), next_sentence_label.npy (rows,)       pair formats
+
+With --labels sparse there is no labels.npy, but masked_positions.npy and masked_ids.npy (M,):
+the positions of the masked tokens in the epoch's raveled input_ids.npy, increasing, and their
+original ids, and masked_row_start.npy (rows+1,): row r's are entries [start[r], start[r+1]).
+With --max-predictions N, masked_positions.npy, masked_ids.npy and masked_weights.npy (float32)
+are (rows, N): row-local positions as google-bert's, padding slots position 0, id -100, weight 0.
+
 W is --seq-len (--width seq-len) or the width of the epoch's widest batch (--width epoch).
 With --width batch each batch keeps its own width: the (rows, W) arrays are flat instead,
 (positions,), batch after batch, and batch_shapes.npy (batches, 2) gives each batch's rows
@@ -140,7 +152,7 @@ export const exportCommand: Command = {
       process.stdout.write(values.json ? `${JSON.stringify({ out, ...summary })}\n` : `${summaryLines(summary, prefixes)}\n`);
       return 0;
     } catch (err) {
-      if (!stop.interrupted) throw usageError(err, { ...LOADER_FLAG_OF, epochs: '--epochs' });
+      if (!stop.interrupted) throw usageError(err, { ...LOADER_FLAG_OF, epochs: '--epochs', width: '--width' });
       bar.done();
       process.stderr.write(interruptedLine(out, done, options.epoch ?? 0, options.epochs ?? 1));
       return INTERRUPTED;

@@ -1,5 +1,6 @@
 /** `maskpack inspect <prefix>`: one masked batch, decoded, with every selected position visible. */
-import type { Batch } from '../batch.js';
+import type { AnyBatch } from '../batch.js';
+import { batchArrays } from '../batch-arrays.js';
 import { MaskpackError } from '../errors.js';
 import { createLoader } from '../loader/loader.js';
 import { resolveLoaderOptions, type LoaderOptions } from '../loader/options.js';
@@ -23,11 +24,14 @@ on a terminal in colour (<mask> red, random token yellow, kept green), otherwise
 the [fox→dog], the [fox→fox]. Each row shows its index, sample id,
 real length and number of selected positions (and, for a mixture, its source store); pair
 formats also show next_sentence_label and segments A and B (by token type) on separate lines.
+With --layout packed the rows are cut out of the packed batch by cu_seqlens; with --labels
+sparse the selected positions are those the sparse lists name.
 
 Options:
       --batch-index <I>             which batch of the epoch (default: 0)
       --rows <R>                    print only the first R rows (default: the whole batch)
-      --json                        print the raw batch (input_ids, attention_mask, labels, ...) as JSON
+      --json                        print the raw batch (input_ids, attention_mask, labels, ...;
+                                    the arrays of the batch's form) as JSON
       --color <when>                auto, always or never; auto: colour when standard output is a terminal
                                     and NO_COLOR is not set (default: auto)
       --tokenizer <file>            the tokenizer.json of a store ingested with one (required then;
@@ -40,22 +44,27 @@ ${loaderFlagsHelp({ workers: '0' })}
 
 Exit status: 0 on success, 1 when the store cannot be read or is empty, 2 on usage errors.`;
 
-/** The JSON form of a batch: snake_case names as in the exported files, rows as arrays. */
-function batchJson(batch: Batch, where: { epoch: number; batchIndex: number }): string {
-  const [B, L] = batch.shape;
-  const rows = (a: Int32Array): number[][] => Array.from({ length: B }, (_, r) => [...a.subarray(r * L, (r + 1) * L)]);
-  return JSON.stringify({
+/**
+ * The JSON form of a batch of any form: snake_case names as in the exported files, in the
+ * library's array order; `[B, L]` and `[B, N]` arrays as rows of arrays, `[T]` and `[M]` flat,
+ * `max_seqlen` a number.
+ */
+function batchJson(batch: AnyBatch, where: { epoch: number; batchIndex: number }): string {
+  const out: Record<string, unknown> = {
     epoch: where.epoch,
     batch_index: where.batchIndex,
-    shape: [B, L],
+    ...(batch.layout === 'packed' ? { layout: 'packed' } : {}),
+    shape: [...batch.shape],
     sample_ids: [...batch.sampleIds],
     ...(batch.sourceIds ? { source_ids: [...batch.sourceIds] } : {}),
-    input_ids: rows(batch.inputIds),
-    attention_mask: rows(batch.attentionMask),
-    labels: rows(batch.labels),
-    ...(batch.tokenTypeIds ? { token_type_ids: rows(batch.tokenTypeIds) } : {}),
-    ...(batch.nextSentenceLabel ? { next_sentence_label: [...batch.nextSentenceLabel] } : {}),
-  });
+  };
+  for (const { name, array, shape } of batchArrays(batch)) {
+    if (name === 'sample_ids' || name === 'source_ids') continue;
+    if (shape.length === 0) out[name] = array[0];
+    else if (shape.length === 1) out[name] = Array.from(array as ArrayLike<number>);
+    else out[name] = Array.from({ length: shape[0] }, (_, r) => Array.from((array as Int32Array).subarray(r * shape[1], (r + 1) * shape[1])));
+  }
+  return JSON.stringify(out);
 }
 
 /**
@@ -63,7 +72,7 @@ function batchJson(batch: Batch, where: { epoch: number; batchIndex: number }): 
  * option is validated first, `prefetch` included (a loader that builds one batch needs no more
  * than one in flight, but the flag is checked as everywhere else).
  */
-async function loadBatch(input: OpenedStore | MixtureSource[], options: LoaderOptions, batchIndex: number): Promise<Batch> {
+async function loadBatch(input: OpenedStore | MixtureSource[], options: LoaderOptions, batchIndex: number): Promise<AnyBatch> {
   const stores = Array.isArray(input) ? input.map((s) => s.store) : [input];
   resolveLoaderOptions(stores[0], options);
   for (const store of stores) {
@@ -134,7 +143,7 @@ export const inspectCommand: Command = {
     const opened = openCommandStores(positionals, values.mix)!;
     const store = opened.stores[0];
     try {
-      let batch: Batch;
+      let batch: AnyBatch;
       try {
         batch = await loadBatch(opened.input, options, batchIndex);
       } catch (err) {
@@ -146,10 +155,15 @@ export const inspectCommand: Command = {
         return 0;
       }
       const tokenizer = storeTokenizer(store, values.tokenizer as string | undefined);
-      const rows = Math.min(batch.shape[0], rowsWanted);
+      const B = batch.sampleIds.length;
+      const rows = Math.min(B, rowsWanted);
       const render = { maskId: store.specials.mask, ignoreIndex: -100, colour, sources: opened.stores.map((s) => s.prefix) };
       const name = opened.sources ? `mixture of ${opened.stores.length} stores` : store.prefix;
-      const out = [`${name} · epoch ${epoch} · batch ${batchIndex} · ${batch.shape[0]} × ${batch.shape[1]}${rows < batch.shape[0] ? ` · ${rows} of ${batch.shape[0]} rows shown` : ''}`];
+      const form = [
+        batch.layout === 'packed' ? `${plural(B, 'row')} packed, ${plural(batch.shape[0], 'token')} (longest ${batch.maxSeqlen})` : `${B} × ${batch.shape[1]}`,
+        ...(batch.maskedIds === undefined ? [] : [`sparse labels: ${plural(batch.maskedRowStart[B], 'masked position')}${batch.maxPredictions === undefined ? '' : ` in ${B} × ${batch.maxPredictions}`}`]),
+      ];
+      const out = [`${name} · epoch ${epoch} · batch ${batchIndex} · ${form.join(' · ')}${rows < B ? ` · ${rows} of ${B} rows shown` : ''}`];
       if (colour) out.push(legend());
       for (let r = 0; r < rows; r++) out.push(renderRow(batch, r, tokenizer, render));
       process.stdout.write(`${out.join('\n')}\n`);

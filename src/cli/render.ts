@@ -6,9 +6,10 @@
  *   colour: the same pieces without brackets, `<mask>` red, random yellow, kept green
  *
  * Runs of unmasked tokens are decoded together (byte-level BPE pieces may split a UTF-8
- * character); each selected token is decoded alone.
+ * character); each selected token is decoded alone. Every batch form renders the same way: a
+ * packed row is cut out by `cuSeqlens`, sparse labels are put back at their positions.
  */
-import type { Batch } from '../batch.js';
+import type { AnyBatch } from '../batch.js';
 
 /** What `inspect` needs of a tokenizer. */
 export interface Decoder {
@@ -64,20 +65,55 @@ function selected(orig: string, now: string, change: Change, colour: boolean): s
   return colour ? `${lead}${COLOURS[change]}${a}${DIM}→${RESET}${COLOURS[change]}${b}${RESET}` : `${lead}[${a}→${b}]`;
 }
 
+/** One row of a batch of any form: its real tokens, their labels (dense), token types, and its place. */
+export interface RowView {
+  readonly ids: Int32Array;
+  readonly labels: Int32Array;
+  readonly types: Int32Array | undefined;
+  /** Real tokens. */
+  readonly length: number;
+}
+
+/** Row `row` of `batch`, any form (sparse labels spread back over the row, `ignoreIndex` elsewhere). */
+export function rowView(batch: AnyBatch, row: number, ignoreIndex: number): RowView {
+  let start: number;
+  let length: number;
+  if (batch.layout === 'packed') {
+    start = batch.cuSeqlens[row];
+    length = batch.cuSeqlens[row + 1] - start;
+  } else {
+    const L = batch.shape[1];
+    start = row * L;
+    length = 0;
+    for (let p = start; p < start + L; p++) length += batch.attentionMask[p];
+  }
+  const ids = batch.inputIds.subarray(start, start + length);
+  const types = batch.tokenTypeIds?.subarray(start, start + length);
+  if (batch.labels !== undefined) return { ids, labels: batch.labels.subarray(start, start + length), types, length };
+  const labels = new Int32Array(length).fill(ignoreIndex);
+  const first = batch.maskedRowStart[row];
+  const count = batch.maskedRowStart[row + 1] - first;
+  for (let k = 0; k < count; k++) {
+    // The [B, N] form: row-local positions, the row's predictions first; the [M] form: flat ones.
+    const at = batch.maxPredictions === undefined ? first + k : row * batch.maxPredictions + k;
+    const position = batch.maxPredictions === undefined ? batch.maskedPositions[at] - start : batch.maskedPositions[at];
+    labels[position] = batch.maskedIds[at];
+  }
+  return { ids, labels, types, length };
+}
+
 /** Positions `[from, to)` of one row, as text. */
-export function renderSpan(batch: Batch, row: number, from: number, to: number, tokenizer: Decoder, o: RenderOptions): string {
-  const L = batch.shape[1];
-  const base = row * L;
+export function renderSpan(view: RowView, from: number, to: number, tokenizer: Decoder, o: RenderOptions): string {
   let out = '';
   let runStart = from;
   const flush = (end: number): void => {
-    if (end > runStart) out += visible(tokenizer.decode(batch.inputIds.subarray(base + runStart, base + end)));
+    if (end > runStart) out += visible(tokenizer.decode(view.ids.subarray(runStart, end)));
   };
   for (let p = from; p < to; p++) {
-    const label = batch.labels[base + p];
+    const label = view.labels[p];
     if (label === o.ignoreIndex) continue;
     flush(p);
-    const input = batch.inputIds[base + p];
+    const input = view.ids[p];
     out += selected(piece(tokenizer, label), piece(tokenizer, input), changeOf(input, label, o.maskId), o.colour);
     runStart = p + 1;
   }
@@ -85,24 +121,16 @@ export function renderSpan(batch: Batch, row: number, from: number, to: number, 
   return out;
 }
 
-/** Real (non-padding) tokens of a row. */
-export function realLength(batch: Batch, row: number): number {
-  const L = batch.shape[1];
-  let n = 0;
-  for (let p = 0; p < L; p++) n += batch.attentionMask[row * L + p];
-  return n;
-}
-
 /**
  * One row: a header (row, source of a mixture's row, sample id, real length, selected
  * positions, NSP label of pair formats), then its text; pair rows print segment A and segment B (by token type) on their
  * own lines.
  */
-export function renderRow(batch: Batch, row: number, tokenizer: Decoder, o: RenderOptions): string {
-  const L = batch.shape[1];
-  const length = realLength(batch, row);
+export function renderRow(batch: AnyBatch, row: number, tokenizer: Decoder, o: RenderOptions): string {
+  const view = rowView(batch, row, o.ignoreIndex);
+  const { length } = view;
   let masked = 0;
-  for (let p = 0; p < L; p++) if (batch.labels[row * L + p] !== o.ignoreIndex) masked++;
+  for (let p = 0; p < length; p++) if (view.labels[p] !== o.ignoreIndex) masked++;
   const head = [`row ${row}`, `sample ${batch.sampleIds[row]}`, `${length} tokens`, `${masked} selected`];
   if (batch.sourceIds) head.splice(1, 0, `source ${batch.sourceIds[row]}${o.sources ? ` (${o.sources[batch.sourceIds[row]]})` : ''}`);
   if (batch.nextSentenceLabel) {
@@ -110,13 +138,13 @@ export function renderRow(batch: Batch, row: number, tokenizer: Decoder, o: Rend
     head.push(`next_sentence_label ${nsp} (${nsp === 0 ? 'B follows A' : 'B is random'})`);
   }
   const lines = [o.colour ? `\x1b[1m${head.join(' · ')}${RESET}` : head.join(' · ')];
-  if (batch.tokenTypeIds) {
+  if (view.types) {
     let b = 0;
-    while (b < length && batch.tokenTypeIds[row * L + b] === 0) b++;
-    lines.push(`  A │ ${renderSpan(batch, row, 0, b, tokenizer, o)}`);
-    lines.push(`  B │ ${renderSpan(batch, row, b, length, tokenizer, o)}`);
+    while (b < length && view.types[b] === 0) b++;
+    lines.push(`  A │ ${renderSpan(view, 0, b, tokenizer, o)}`);
+    lines.push(`  B │ ${renderSpan(view, b, length, tokenizer, o)}`);
   } else {
-    lines.push(`  ${renderSpan(batch, row, 0, length, tokenizer, o)}`);
+    lines.push(`  ${renderSpan(view, 0, length, tokenizer, o)}`);
   }
   return lines.join('\n');
 }

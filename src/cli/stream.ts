@@ -29,6 +29,11 @@ header record followed by its arrays, all NumPy .npy records (format 1.0, C orde
   token_type_ids (rows, width), next_sentence_label (rows,)          pair formats
   source_ids (rows,)                           with --mix: each row's store (its index in --mix order)
 
+Other batch forms write their arrays in this order: input_ids, attention_mask (padded) or position_ids,
+cu_seqlens (rows+1,) and max_seqlen (0-d) (--layout packed: input_ids (T,) of the batch's T real
+tokens), labels (dense) or masked_positions, masked_ids, masked_weights, masked_row_start (--labels
+sparse), token_type_ids, next_sentence_label, source_ids (see the README's "Batch forms").
+
 After the last batch comes an end record: a header with "end": true, "arrays": [] and "batches" (the
 count sent); a stream without one was cut short. The batches are those of export --width batch
 with the same options (--pad max: rows of --seq-len). When the consumer reads slowly, maskpack

@@ -1,9 +1,9 @@
 /**
  * Collate + mask in the calling thread: the store's tokens are loaded once into kernel memory,
- * then each plan becomes a masked `Batch` in one kernel pass. The loader runs the same kernel in
- * its workers.
+ * then each plan becomes a masked batch (in the form the options choose, `src/batch.ts`) in one
+ * kernel pass. The loader runs the same kernel in its workers.
  */
-import type { Batch } from '../batch.js';
+import type { Batch, BatchFormOptions, BatchOf } from '../batch.js';
 import type { KernelTier } from '../mask/kernel.js';
 import { resolveMaskOptions, withEpoch, type MaskOptions, type MaskParams } from '../mask/options.js';
 import { maskRowsWithReference } from '../mask/reference.js';
@@ -11,6 +11,7 @@ import { toSources, type MixtureSource } from '../sampler/index.js';
 import type { TokenStore } from '../store/types.js';
 import { checkEnum } from '../validate.js';
 import { chooseAccess, localSources, placeStores, type StoreAccess, type StoreAccessOption } from '../wasm/stores.js';
+import { FORM_KEYS, resolveBatchForm, type BatchForm } from './form.js';
 import { checkPlan, CollateKernel, rowKeys } from './kernel.js';
 import type { RowPlan } from './plan.js';
 import { collateReference } from './reference.js';
@@ -19,13 +20,19 @@ import { optionError } from '../validate.js';
 /** Masking options of a collator; the vocabulary, `<mask>`, specials and word starts come from the store. */
 export type CollatorMaskOptions = Omit<MaskOptions, 'vocabSize' | 'maskId' | 'specialIds' | 'wordStarts'>;
 
-/** The full masking options for `store`. */
-export function storeMaskOptions(store: TokenStore, options: CollatorMaskOptions = {}): MaskOptions {
+/** Options of a collator: the masking options and the batch form (`layout`, `labels`, `maxPredictions`). */
+export type CollatorOptions = CollatorMaskOptions & BatchFormOptions;
+
+/** The full masking options for `store` (the batch-form options, if any, left out). */
+export function storeMaskOptions(store: TokenStore, options: CollatorOptions = {}): MaskOptions {
   if (options.wholeWordMask && !store.wordStarts) {
     throw optionError(RangeError, ['options.wholeWordMask'], (n) => `${n} needs word-start information, and the store has none`);
   }
+  const mask: Record<string, unknown> = { ...options };
+  // maxPredictions stays: it is also the masker's cap (at most N selected per row).
+  for (const key of FORM_KEYS) if (key !== 'maxPredictions') delete mask[key];
   return {
-    ...options,
+    ...(mask as CollatorMaskOptions),
     vocabSize: store.vocabSize,
     maskId: store.specials.mask,
     specialIds: store.specials.all,
@@ -33,8 +40,10 @@ export function storeMaskOptions(store: TokenStore, options: CollatorMaskOptions
   };
 }
 
-export class Collator {
+export class Collator<O extends CollatorOptions = CollatorMaskOptions> {
   readonly params: Readonly<MaskParams>;
+  /** The form of the batches (`layout`, `labels`, `maxPredictions`). */
+  readonly form: BatchForm;
   readonly tier: KernelTier;
   /** Where the kernel reads the tokens: the stores loaded whole, or each plan's spans read from them. */
   readonly storeAccess: StoreAccess;
@@ -47,23 +56,24 @@ export class Collator {
    * @param init.storeAccess `auto` (default: load stores of at most 2 GiB into kernel memory),
    *   `memory`, or `stream` (read each plan's spans from the stores).
    */
-  constructor(store: TokenStore | readonly MixtureSource[], options: CollatorMaskOptions = {}, init: { tier?: KernelTier; storeAccess?: StoreAccessOption } = {}) {
+  constructor(store: TokenStore | readonly MixtureSource[], options: O = {} as O, init: { tier?: KernelTier; storeAccess?: StoreAccessOption } = {}) {
     const stores = toSources(store).map((s) => s.store);
     this.params = resolveMaskOptions(storeMaskOptions(stores[0], options));
+    this.form = resolveBatchForm(options);
     this.tier = checkEnum('init.tier', init.tier ?? 'simd', ['simd', 'scalar'] as const);
     this.storeAccess = chooseAccess(checkEnum('init.storeAccess', init.storeAccess ?? 'auto', ['auto', 'memory', 'stream'] as const), stores, 0);
     const placed = placeStores(stores, this.storeAccess, stores[0].vocabSize);
-    this.kernel = new CollateKernel({ params: this.params, pad: stores[0].specials.pad, memory: placed.memory, sources: localSources(placed.sources, stores), elemSize: placed.elemSize });
+    this.kernel = new CollateKernel({ params: this.params, pad: stores[0].specials.pad, memory: placed.memory, sources: localSources(placed.sources, stores), elemSize: placed.elemSize, form: this.form });
   }
 
   /**
-   * Collates and masks one plan at `call.epoch` (default: the `epoch` option). The batch's
-   * buffers are fresh and owned by the caller.
+   * Collates and masks one plan at `call.epoch` (default: the `epoch` option), in the
+   * collator's batch form. The batch's buffers are fresh and owned by the caller.
    */
-  collate(plan: RowPlan, call: { epoch?: number } = {}): Batch {
+  collate(plan: RowPlan, call: { epoch?: number } = {}): BatchOf<O> {
     // The effective epoch (mod dupeFactor): the kernel host's reduction of it again is a no-op.
     const epoch = call.epoch === undefined ? this.params.epoch : withEpoch(this.params, call.epoch, 'call.epoch').epoch;
-    return this.kernel.run(this.tier, plan, epoch);
+    return this.kernel.run(this.tier, plan, epoch) as BatchOf<O>;
   }
 }
 

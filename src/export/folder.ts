@@ -8,7 +8,10 @@ import { MaskpackError } from '../errors.js';
 import { removeStaleTemporaries } from '../stale.js';
 
 /** Base names of every file an epoch folder may hold (`<name>.npy`). */
-export const EXPORT_FILES = ['input_ids', 'attention_mask', 'labels', 'token_type_ids', 'next_sentence_label', 'source_ids', 'batch_offsets', 'batch_shapes'] as const;
+export const EXPORT_FILES = [
+  'input_ids', 'attention_mask', 'labels', 'token_type_ids', 'next_sentence_label', 'source_ids', 'batch_offsets', 'batch_shapes',
+  'position_ids', 'cu_seqlens', 'masked_positions', 'masked_ids', 'masked_weights', 'masked_row_start',
+] as const;
 
 const EPOCH_FOLDER = /^epoch-(0|[1-9]\d*)$/;
 /** `<name>.npy.tmp-<pid>` and `options.json.tmp-<pid>`, as `NpyWriter` and the export name them. */

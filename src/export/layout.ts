@@ -7,6 +7,9 @@
  *   'batch'    the loader's batches exactly as it pads them: flat arrays (positions,), batch
  *              after batch, each row-major (rows_b, width_b), with batch_shapes.npy
  *
+ * With `layout: 'packed'` there is no width: every per-token file is flat (T_epoch,), the rows
+ * back to back, with cu_seqlens.npy.
+ *
  * The default is 'batch' for sentence-pair, whose rows average 14% of seqLen on SOTU (at 512)
  * while nearly every epoch has a row of seqLen, so any one width per epoch is mostly padding;
  * 'epoch' for the other formats, whose rows nearly fill seqLen.
@@ -14,7 +17,7 @@
 import type { FormatName } from '../formats/types.js';
 import type { LoaderOptions, ResolvedLoaderOptions } from '../loader/options.js';
 import { createSampler, type MixtureSource } from '../sampler/index.js';
-import { checkEnum, checkOptionsObject, describe } from '../validate.js';
+import { checkEnum, checkOptionsObject, describe, optionError } from '../validate.js';
 import type { NpyDtype } from './npy.js';
 
 export type ExportWidth = 'seq-len' | 'epoch' | 'batch';
@@ -28,7 +31,8 @@ export interface ExportOptions extends LoaderOptions {
 }
 
 export interface ExportLayout {
-  readonly width: ExportWidth;
+  /** null with `layout: 'packed'`: packed files are flat (T_epoch,), without a row width. */
+  readonly width: ExportWidth | null;
   readonly dtype: NpyDtype;
   /** What the loader is given (pad 'max' for 'seq-len'). */
   readonly loader: LoaderOptions;
@@ -43,8 +47,12 @@ const WIDTHS: readonly ExportWidth[] = ['seq-len', 'epoch', 'batch'];
 export function resolveExportLayout(options: unknown): ExportLayout {
   const { width: w, dtype: d, ...loader } = checkOptionsObject(options) as ExportOptions;
   const format: FormatName = loader.format ?? 'full-sentences';
-  const width = checkEnum('options.width', w ?? (format === 'sentence-pair' ? 'batch' : 'epoch'), WIDTHS);
   const dtype = checkEnum('options.dtype', d ?? 'int32', ['int32', 'int64'] as const);
+  if (loader.layout === 'packed') {
+    if (w !== undefined) throw optionError(RangeError, ['options.width', 'options.layout'], (n, l) => `${n} does not apply with ${l} packed (packed files are flat, (T_epoch,)), got ${describe(w)}`);
+    return { width: null, dtype, loader };
+  }
+  const width = checkEnum('options.width', w ?? (format === 'sentence-pair' ? 'batch' : 'epoch'), WIDTHS);
   if (width === 'seq-len') {
     for (const key of ['pad', 'padToMultipleOf'] as const) {
       if (loader[key] !== undefined) throw new RangeError(`options.${key} does not apply with options.width 'seq-len' (every row is padded to seqLen), got ${describe(loader[key])}`);

@@ -6,6 +6,7 @@
  */
 import type { ResolvedSamplerOptions } from '../sampler/options.js';
 import type { LoaderOptions } from '../loader/options.js';
+import type { BatchForm } from '../collate/form.js';
 import { MASK_DEFAULTS, type MaskParams } from '../mask/options.js';
 import type { StoreManifest } from '../store/manifest.js';
 import type { TokenStore } from '../store/types.js';
@@ -14,9 +15,13 @@ import { MASKPACK_VERSION } from '../version.js';
 import type { ExportLayout, ExportWidth } from './layout.js';
 import type { NpyDtype } from './npy.js';
 
-/** The record's format name and version (2: resolved options, store identity and versions; 3: row layout `width` and `dtype`). */
+/**
+ * The record's format name and version (2: resolved options, store identity and versions; 3: row
+ * layout `width` and `dtype`; 4: the batch form, options `layout`, `labels`, `maxPredictions`,
+ * and `width` null for packed exports).
+ */
 export const EXPORT_FORMAT = 'maskpack-export';
-export const EXPORT_FORMAT_VERSION = 3;
+export const EXPORT_FORMAT_VERSION = 4;
 
 export interface ExportRecord {
   readonly format: typeof EXPORT_FORMAT;
@@ -27,8 +32,8 @@ export interface ExportRecord {
   readonly randomVersion: number;
   /** Element type of every array. */
   readonly dtype: NpyDtype;
-  /** Row layout of the files (see `layout.ts`): 'seq-len', 'epoch' or 'batch'. */
-  readonly width: ExportWidth;
+  /** Row layout of the files (see `layout.ts`): 'seq-len', 'epoch' or 'batch'; null for packed files. */
+  readonly width: ExportWidth | null;
   /** The store: its prefix, and from its manifest the checksums of `.bin`/`.idx` (null for a store without manifest) and the counts. */
   readonly store: {
     readonly prefix: string;
@@ -42,7 +47,7 @@ export interface ExportRecord {
 /** The record of an export of `epochs` epochs from `first` with the resolved `sampler` and `mask` options and its `layout`. */
 export function exportRecord(
   store: TokenStore, sampler: ResolvedSamplerOptions, mask: MaskParams, options: LoaderOptions, first: number, epochs: number,
-  layout: Pick<ExportLayout, 'width' | 'dtype'>,
+  layout: Pick<ExportLayout, 'width' | 'dtype'>, form: BatchForm,
 ): ExportRecord {
   const manifest = (store as TokenStore & { manifest?: StoreManifest }).manifest;
   const s = sampler;
@@ -74,6 +79,9 @@ export function exportRecord(
       ...(mask.span ? { spanMask: true, spanP: mask.spanP, spanMaxLength: mask.spanMaxLength } : {}),
       ...(mask.maxPredictions === undefined ? {} : { maxPredictions: mask.maxPredictions }),
       ...(mask.dupeFactor === undefined ? {} : { dupeFactor: mask.dupeFactor }),
+      layout: form.layout,
+      labels: form.labels,
+      ...(form.maxPredictions === undefined ? {} : { maxPredictions: form.maxPredictions }),
     },
   };
 }

@@ -8,8 +8,8 @@
  * The main thread only orders batches; everything proportional to tokens runs in workers.
  */
 import { availableParallelism } from 'node:os';
-import type { Batch } from '../batch.js';
-import { CollateKernel, type OutputBuffers } from '../collate/kernel.js';
+import type { AnyBatch, Batch, BatchOf } from '../batch.js';
+import { CollateKernel, OUTPUT_KEYS, type OutputBuffers } from '../collate/kernel.js';
 import { planRows } from '../collate/plan.js';
 import { fromWire, MaskpackError } from '../errors.js';
 import { FORMATS } from '../formats/index.js';
@@ -24,7 +24,7 @@ import { JobStreams, type Stream, type Waiter } from './streams.js';
 
 /** A batch submitted and not yet delivered: settled by its worker's reply (or by the inline kernel). */
 class Pending implements Waiter {
-  batch: Batch | undefined;
+  batch: AnyBatch | undefined;
   error: MaskpackError | undefined;
   /** Set while `next()` waits for this batch. */
   wake: (() => void) | undefined;
@@ -52,7 +52,11 @@ class Pending implements Waiter {
   }
 }
 
-export class Loader implements AsyncIterableIterator<Batch> {
+/**
+ * The loader; `B` is the form of its batches (`Batch`, padded with dense labels, unless the
+ * options choose another: see `createLoader`).
+ */
+export class Loader<B extends AnyBatch = Batch> implements AsyncIterableIterator<B> {
   readonly options: ResolvedLoaderOptions;
   /** How the workers reach the tokens: loaded whole (`memory`) or read per batch (`stream`). */
   readonly storeAccess: StoreAccess;
@@ -69,7 +73,7 @@ export class Loader implements AsyncIterableIterator<Batch> {
   private failure: MaskpackError | undefined;
   /** `next()` calls not settled yet, and the last of them (a later call waits for it). */
   private calls = 0;
-  private lastCall: Promise<IteratorResult<Batch>> | undefined;
+  private lastCall: Promise<IteratorResult<B>> | undefined;
   /** `state()` once the loader has stopped (closed, failed or at its end). */
   private finalState: SamplerState | undefined;
   private closed = false;
@@ -91,11 +95,11 @@ export class Loader implements AsyncIterableIterator<Batch> {
     const placed = placeStores(stores, this.storeAccess, stores[0].vocabSize);
     const specials = stores[0].specials;
     if (o.workers === 0) {
-      this.inline = new CollateKernel({ params: o.mask, pad: specials.pad, memory: placed.memory, sources: localSources(placed.sources, stores), elemSize: placed.elemSize });
+      this.inline = new CollateKernel({ params: o.mask, pad: specials.pad, memory: placed.memory, sources: localSources(placed.sources, stores), elemSize: placed.elemSize, form: o.form });
     } else {
       const context = this.sampler.planContext();
       const init: WorkerInit = {
-        module: kernelModule(), memory: placed.memory, sources: [...placed.sources], elemSize: placed.elemSize, params: o.mask, pad: specials.pad,
+        module: kernelModule(), memory: placed.memory, sources: [...placed.sources], elemSize: placed.elemSize, params: o.mask, form: o.form, pad: specials.pad,
         tier: o.tier, layouts: stores.map(sharedLayout), specials, template: context.template, pair: context.pair, perEpoch: this.perEpoch,
       };
       this.pool = new JobStreams(new URL('./worker.js', import.meta.url).href, init, o.workers);
@@ -107,13 +111,13 @@ export class Loader implements AsyncIterableIterator<Batch> {
    * `MaskpackError` naming the batch when a worker fails; every later call rejects the same way.
    * Calls made before the previous one settled are served in call order, one batch each.
    */
-  next(): Promise<IteratorResult<Batch>> {
+  next(): Promise<IteratorResult<B>> {
     const call = this.calls++ === 0 ? this.take() : this.lastCall!.then(() => this.take(), () => this.take());
     this.lastCall = call;
     return call;
   }
 
-  private async take(): Promise<IteratorResult<Batch>> {
+  private async take(): Promise<IteratorResult<B>> {
     try {
       if (this.failure) throw this.failure;
       if (this.closed) return { value: undefined, done: true };
@@ -136,7 +140,7 @@ export class Loader implements AsyncIterableIterator<Batch> {
       this.queue.shift();
       this.delivered = { epoch: head.epoch, batchIndex: head.batchIndex };
       this.fill();
-      return { value: head.batch!, done: false };
+      return { value: head.batch! as B, done: false };
     } finally {
       this.calls--;
     }
@@ -161,12 +165,12 @@ export class Loader implements AsyncIterableIterator<Batch> {
     await this.shutdown();
   }
 
-  async return(): Promise<IteratorResult<Batch>> {
+  async return(): Promise<IteratorResult<B>> {
     await this.close();
     return { value: undefined, done: true };
   }
 
-  [Symbol.asyncIterator](): AsyncIterableIterator<Batch> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<B> {
     return this;
   }
 
@@ -191,7 +195,7 @@ export class Loader implements AsyncIterableIterator<Batch> {
    * array (arrays that share a buffer, e.g. views into one allocation, cannot be transferred
    * separately), and the loader is left as it was.
    */
-  recycle(batch: Batch): void {
+  recycle(batch: AnyBatch): void {
     const out = outputBuffers(batch);
     const seen = new Set<ArrayBuffer>();
     for (const key of OUTPUT_KEYS) {
@@ -239,7 +243,7 @@ export class Loader implements AsyncIterableIterator<Batch> {
           const moved = recycled && detach(recycled);
           pending.batch = this.inline.run(this.options.tier, planRows(this.sampler.planContext(), b), b.epoch, moved);
         } catch (err) {
-          const code = err instanceof MaskpackError && err.code === 'ERR_STORE_CORRUPT' ? err.code : 'ERR_KERNEL';
+          const code = err instanceof MaskpackError && (err.code === 'ERR_STORE_CORRUPT' || err.code === 'ERR_BAD_INPUT') ? err.code : 'ERR_KERNEL';
           pending.error = new MaskpackError(code, `${pending.where}: ${(err as Error).message}`, { cause: err });
         }
       } else {
@@ -298,8 +302,6 @@ export class Loader implements AsyncIterableIterator<Batch> {
   }
 }
 
-const OUTPUT_KEYS = ['inputIds', 'attentionMask', 'labels', 'tokenTypeIds'] as const;
-
 /** A sample index posted to a worker with a job. */
 type SentIndex = { key: string; source: number; epoch: number; index: SampleIndex };
 
@@ -328,9 +330,13 @@ function detach(buffers: OutputBuffers): OutputBuffers {
  * or, for stores too large for it (`storeAccess`), read per batch from their files by the
  * workers; each batch is written into fresh ArrayBuffers in a worker and moved (not copied) to
  * the caller, who owns them.
+ *
+ * The batches' form follows `layout` (`'padded'` rows, or `'packed'` back to back), `labels`
+ * (`'dense'`, or `'sparse'` lists of the masked positions) and `maxPredictions` (the `[B, N]`
+ * sparse form): see `src/batch.ts`; the type of the loader's batches follows the options' types.
  */
-export function createLoader(store: TokenStore | readonly MixtureSource[], options: LoaderOptions = {}): Loader {
-  return new Loader(store, options);
+export function createLoader<O extends LoaderOptions = {}>(store: TokenStore | readonly MixtureSource[], options?: O): Loader<BatchOf<O>> {
+  return new Loader<BatchOf<O>>(store, options ?? {});
 }
 
 export const defaultWorkers = (): number => availableParallelism();

@@ -1,4 +1,6 @@
 /** Loader options: the sampler's, the masker's, and the pool's, validated once. */
+import type { BatchFormOptions } from '../batch.js';
+import { resolveBatchForm, type BatchForm } from '../collate/form.js';
 import { MaskpackError } from '../errors.js';
 import type { Fault } from './protocol.js';
 import type { KernelTier } from '../mask/kernel.js';
@@ -14,7 +16,7 @@ export type LoaderMaskOptions = Pick<MaskOptions,
   'maskProb' | 'maskReplaceProb' | 'randomReplaceProb' | 'randomIdRange' | 'ignoreIndex' | 'selection' | 'wholeWordMask' | 'dupeFactor'
   | 'spanMask' | 'spanP' | 'spanMaxLength' | 'maxPredictions'>;
 
-export interface LoaderOptions extends SamplerOptions, MixtureOptions, LoaderMaskOptions {
+export interface LoaderOptions extends SamplerOptions, MixtureOptions, LoaderMaskOptions, BatchFormOptions {
   /**
    * How workers reach the tokens: `memory` loads the stores once into shared kernel memory (at
    * most 4 GiB in all), `stream` reads each batch's spans from the files, `auto` (default)
@@ -35,9 +37,17 @@ export interface LoaderOptions extends SamplerOptions, MixtureOptions, LoaderMas
   testFault?: { batchIndex: number; kind: Fault };
 }
 
+/**
+ * Loader options that keep the batches padded with dense labels (the `Batch` type): for code
+ * that takes options as a variable and reads `Batch` fields (`LoaderOptions` itself allows every form).
+ */
+export type PaddedDenseLoaderOptions = LoaderOptions & { layout?: 'padded'; labels?: 'dense'; maxPredictions?: undefined };
+
 export interface ResolvedLoaderOptions {
   sampler: SamplerOptions & { epoch: number };
   mask: MaskParams;
+  /** The batch form: `layout`, `labels`, `maxPredictions`. */
+  form: BatchForm;
   workers: number;
   prefetch: number;
   epochs: number;
@@ -52,7 +62,7 @@ const MASK_KEYS = ['maskProb', 'maskReplaceProb', 'randomReplaceProb', 'randomId
   'spanMask', 'spanP', 'spanMaxLength', 'maxPredictions'] as const;
 // dupeFactor is in both lists: the masks and the pair formats' pairs repeat with it.
 const SAMPLER_KEYS = ['format', 'seqLen', 'template', 'seed', 'epoch', 'batchSize', 'batchBy', 'tokenBudget', 'countPadding', 'pad', 'padToMultipleOf', 'dropLast', 'rank', 'worldSize', 'cache', 'dupeFactor'] as const;
-const LOADER_KEYS = ['workers', 'prefetch', 'epochs', 'tier', 'storeAccess', 'mixAlpha', 'mixEpochSamples', 'resume', 'testFault'] as const;
+const LOADER_KEYS = ['workers', 'prefetch', 'epochs', 'tier', 'storeAccess', 'mixAlpha', 'mixEpochSamples', 'resume', 'testFault', 'layout', 'labels'] as const;
 
 /** Masking options that the loader takes from the store, not from the caller. */
 const FROM_STORE = /^(vocabSize|maskId|specialIds|wordStarts)\b/;
@@ -73,6 +83,9 @@ export function resolveLoaderOptions(store: TokenStore, options: LoaderOptions):
   const mask: Record<string, unknown> = {};
   for (const key of SAMPLER_KEYS) if (options[key] !== undefined) sampler[key] = options[key];
   for (const key of MASK_KEYS) if (options[key] !== undefined) mask[key] = options[key];
+  const form = resolveBatchForm(options);
+  // maxPredictions is both a masking option (the masker selects at most N per row) and a form
+  // option (the [B, N] shape of sparse labels), so the [B, N] form never has to refuse a row.
   if (options.wholeWordMask && !store.wordStarts) {
     throw optionError(RangeError, ['options.wholeWordMask'], (n) => `${n} needs word-start information, and the store has none`);
   }
@@ -103,6 +116,6 @@ export function resolveLoaderOptions(store: TokenStore, options: LoaderOptions):
   }
   return {
     sampler: { ...(sampler as SamplerOptions), epoch: options.epoch ?? 0 },
-    mask: params, workers, prefetch, epochs, tier, storeAccess, mixture, resume: options.resume, testFault: fault,
+    mask: params, form, workers, prefetch, epochs, tier, storeAccess, mixture, resume: options.resume, testFault: fault,
   };
 }

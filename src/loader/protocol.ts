@@ -4,7 +4,8 @@
  * because an `Error` subclass loses its class across threads.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { Batch } from '../batch.js';
+import type { AnyBatch } from '../batch.js';
+import type { BatchForm } from '../collate/form.js';
 import type { WireError } from '../errors.js';
 import type { KernelTier } from '../mask/kernel.js';
 import type { MaskParams } from '../mask/options.js';
@@ -33,6 +34,7 @@ export interface WorkerInit {
   sources: PlacedSource[];
   elemSize: 2 | 4;
   params: MaskParams;
+  form: BatchForm;
   pad: number;
   tier: KernelTier;
   layouts: SharedLayout[];
@@ -98,19 +100,22 @@ export type WorkerJob =
   | { kind: 'go' };
 
 export type WorkerReply =
-  | { kind: 'batch'; batch: Batch }
+  | { kind: 'batch'; batch: AnyBatch }
   | { kind: 'lastTransfer'; byteLengths: number[] }
   | { kind: 'error'; error: WireError };
 
-/** The buffers of a batch, to transfer instead of clone. */
-export function batchBuffers(batch: Batch): ArrayBuffer[] {
-  const arrays = [batch.inputIds, batch.attentionMask, batch.labels, batch.tokenTypeIds, batch.nextSentenceLabel, batch.sampleIds, batch.sourceIds];
-  return arrays.filter((a) => a !== undefined).map((a) => a!.buffer as ArrayBuffer);
+/** The buffers of a batch of any form (each array has its own), to transfer instead of clone. */
+export function batchBuffers(batch: AnyBatch): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const value of Object.values(batch)) if (ArrayBuffer.isView(value)) out.push(value.buffer as ArrayBuffer);
+  return out;
 }
 
-
-/** The `[B, L]` buffers of a batch, for reuse. */
-export function outputBuffers(batch: Batch): OutputBuffers {
+/** The per-token buffers of a batch (any form), for reuse. */
+export function outputBuffers(batch: AnyBatch): OutputBuffers {
   const b = (a: Int32Array | undefined) => (a ? (a.buffer as ArrayBuffer) : undefined);
-  return { inputIds: b(batch.inputIds), attentionMask: b(batch.attentionMask), labels: b(batch.labels), tokenTypeIds: b(batch.tokenTypeIds) };
+  const any = batch as Partial<Record<keyof OutputBuffers, Int32Array>>;
+  const out: OutputBuffers = {};
+  for (const key of ['inputIds', 'attentionMask', 'labels', 'tokenTypeIds', 'positionIds'] as const) if (any[key]) out[key] = b(any[key]);
+  return out;
 }

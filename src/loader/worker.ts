@@ -19,7 +19,7 @@ import {
 
 const init = workerData as WorkerInit;
 setKernelModule(init.module);
-const kernel = new CollateKernel({ params: init.params, pad: init.pad, memory: init.memory, sources: workerSources(init.sources), elemSize: init.elemSize });
+const kernel = new CollateKernel({ params: init.params, pad: init.pad, memory: init.memory, sources: workerSources(init.sources), elemSize: init.elemSize, form: init.form });
 /** Sample indexes as the loader sent them, by `indexKey` (a few recent epochs per source are kept). */
 const indexes = new Map<string, SampleIndex>();
 const sources: PlanSource[] = init.layouts.map((layout, s) => ({

@@ -9,11 +9,13 @@
  * ```
  *
  * Any typed array of the batch is encoded with its own element type (`<i4`, `|u1`, `<i8`, …).
+ * The header is `export`'s {@link npyHeader} (one implementation for files and records).
  */
 import { endianness } from 'node:os';
-import type { BatchArray } from './arrays.js';
+import type { BatchArray } from '../batch-arrays.js';
+import { npyHeader } from '../export/npy.js';
 
-const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 0x01, 0x00];
+export { npyHeader } from '../export/npy.js';
 
 /** The NumPy type string of each typed array's elements. */
 function descr(array: BatchArray): string {
@@ -28,27 +30,6 @@ function descr(array: BatchArray): string {
   if (array instanceof BigInt64Array) return '<i8';
   if (array instanceof BigUint64Array) return '<u8';
   throw new TypeError(`cannot encode ${Object.prototype.toString.call(array)} as .npy`);
-}
-
-/**
- * The header of a `.npy` record of type `type` (a NumPy type string such as `<i4`) and `shape`:
- * magic, version 1.0, length, the header dict padded with spaces and a newline so that the data
- * starts at a multiple of 64 bytes.
- * @throws RangeError for a shape that is not a list of non-negative integers.
- */
-export function npyHeader(type: string, shape: readonly number[]): Uint8Array {
-  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new RangeError(`shape must hold non-negative integers, got ${JSON.stringify(shape)}`);
-  const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  const text = `{'descr': '${type}', 'fortran_order': False, 'shape': ${dims}, }`;
-  const total = Math.ceil((MAGIC.length + 2 + text.length + 1) / 64) * 64;
-  const out = new Uint8Array(total);
-  out.set(MAGIC, 0);
-  const length = total - MAGIC.length - 2;
-  out[8] = length & 0xff;
-  out[9] = length >>> 8;
-  const padded = text.padEnd(length - 1, ' ') + '\n';
-  for (let i = 0; i < padded.length; i++) out[10 + i] = padded.charCodeAt(i);
-  return out;
 }
 
 /** The little-endian bytes of `array`: a view on little-endian hosts, a byte-swapped copy otherwise. */

@@ -9,7 +9,7 @@
  * socket) ends the stream quietly.
  */
 import type { Writable } from 'node:stream';
-import type { Batch } from '../batch.js';
+import type { AnyBatch } from '../batch.js';
 import { createLoader } from '../loader/loader.js';
 import type { LoaderOptions } from '../loader/options.js';
 import type { MixtureSource, SamplerState } from '../sampler/index.js';
@@ -90,7 +90,7 @@ export async function streamBatches(store: TokenStore | readonly MixtureSource[]
     sink = new Sink(out, signal);
     // Batches handed to the output and not yet written out, oldest first: at most WINDOW, so the
     // next batch is queued while one is being written and the reader never waits for a round trip.
-    const pending: { batch: Batch; after: SamplerState; end: Promise<WriteEnd> }[] = [];
+    const pending: { batch: AnyBatch; after: SamplerState; end: Promise<WriteEnd> }[] = [];
     const settle = async (): Promise<StreamSummary | undefined> => {
       const oldest = pending.shift()!;
       const end = ended(await oldest.end);

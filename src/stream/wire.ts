@@ -6,6 +6,7 @@
  *
  * ```
  *  header (uint8 [n]: UTF-8 JSON) | input_ids [B, L] | attention_mask [B, L] | labels [B, L] | …  one batch
+ *  (packed / sparse batches: input_ids [T] | position_ids | cu_seqlens | max_seqlen | masked_… in BATCH_ARRAYS order)
  *  header                         | …                                                             the next
  *  end header (uint8 [n]: JSON with "end": true, "arrays": [])                                    after the last
  * ```
@@ -16,7 +17,7 @@
  * The end header has `end: true`, `arrays: []`, `batches` (how many batches were sent) and the
  * final `state`; a stream that stops without one was cut short (interrupted or failed).
  */
-import type { Batch } from '../batch.js';
+import type { AnyBatch } from '../batch.js';
 import type { SamplerState } from '../sampler/index.js';
 import { streamArrays } from './arrays.js';
 import { npyRecord } from './npy-record.js';
@@ -54,7 +55,7 @@ function headerRecord(header: BatchHeader | EndHeader): Uint8Array[] {
  * The data chunks are views of the batch's buffers (little-endian hosts): recycle the batch only
  * once they are written out.
  */
-export function encodeBatch(batch: Batch, position: { epoch: number; batchIndex: number }, state: SamplerState, int64 = false): Uint8Array[] {
+export function encodeBatch(batch: AnyBatch, position: { epoch: number; batchIndex: number }, state: SamplerState, int64 = false): Uint8Array[] {
   const arrays = streamArrays(batch);
   const header: BatchHeader = { maskpack: STREAM_FORMAT, epoch: position.epoch, batchIndex: position.batchIndex, arrays: arrays.map((a) => a.name), state };
   return [...headerRecord(header), ...arrays.flatMap((a) => npyRecord(a.array, a.shape, int64))];

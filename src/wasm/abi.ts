@@ -50,10 +50,26 @@ export const ITEM_WORDS = 3;
 /** Collate status for row r: `ERR_ROW_OVERFLOW - r` (a row's items do not fit the width). */
 export const ERR_ROW_OVERFLOW = -1;
 
-/** A collate kernel: see `assembly/collate.ts` for the arguments. Returns 0 or a negative status. */
+/**
+ * The collate kernel's batch-form block (`assembly/forms.ts`), FORM_SIZE bytes of i32 fields:
+ * ```
+ *   0 flags (FORM_PACKED | FORM_SPARSE)   4 tokenBase u32   8 maskedBase
+ *  12 positions ptr (out)   16 maskedIds ptr (out)   20 rowStart ptr (out)
+ * ```
+ * A null block is padded rows with dense labels.
+ */
+export const FORM = { flags: 0, tokenBase: 4, maskedBase: 8, positions: 12, maskedIds: 16, rowStart: 20, size: 32 } as const;
+/** `flags` bits of the form block. */
+export const FORM_PACKED = 1;
+export const FORM_SPARSE = 2;
+
+/**
+ * A collate kernel: see `assembly/collate.ts` for the arguments. Returns the count of masked
+ * positions listed (0 without FORM_SPARSE) or a negative status.
+ */
 export type CollateFn = (params: number, pad: number, elemSize: number, items: number, rowItemStart: number,
   rows: number, width: number, rowKeys: number, ids: number, labels: number, attention: number, types: number,
-  scratch: number) => number;
+  scratch: number, form: number) => number;
 
 /** The kernels' raw-pointer exports (see `assembly/index.ts`). Pointers and counts are numbers. */
 export interface KernelExports {
@@ -72,7 +88,7 @@ export interface KernelExports {
 
 /** Names and parameter counts of the functions the host calls, for the ABI test. */
 export const KERNEL_FUNCTIONS: Readonly<Record<keyof KernelExports, number>> = {
-  heapBase: 0, findInvalid: 3, findInvalidU16: 3, maskSimd: 8, maskScalar: 8, collateSimd: 13, collateScalar: 13,
+  heapBase: 0, findInvalid: 3, findInvalidU16: 3, maskSimd: 8, maskScalar: 8, collateSimd: 14, collateScalar: 14,
 };
 
 /** The constants the module exports as globals, with the value the host uses (for the ABI test). */
@@ -86,4 +102,6 @@ export const KERNEL_CONSTANTS: Readonly<Record<string, number>> = {
   ITEM_LITERAL, ITEM_SPAN, ITEM_WORDS, ERR_ROW_OVERFLOW,
   P_SPAN: PARAM.span, P_SPAN_WORDS: PARAM.spanWords, P_SPAN_MAX: PARAM.spanMaxLength, P_MAX_PRED: PARAM.maxPredictions,
   P_SPAN_CDF: PARAM.spanCdf, MAX_SPAN_LENGTH,
+  FORM_PACKED, FORM_SPARSE, F_FLAGS: FORM.flags, F_TOKEN_BASE: FORM.tokenBase, F_MASKED_BASE: FORM.maskedBase,
+  F_POSITIONS: FORM.positions, F_MASKED_IDS: FORM.maskedIds, F_ROW_START: FORM.rowStart, FORM_SIZE: FORM.size,
 };

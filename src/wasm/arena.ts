@@ -4,7 +4,7 @@
  * it. Claims are a lock-free bump of one shared word; nothing is ever freed (buffers are
  * claimed once per batch shape and reused, and grow geometrically, so the waste is bounded).
  *
- *   0        64         1024
+ *   0        64         1024                     2048
  *   | unused | top u32 | module static data ... | claims: store | params | flags | batch buffers … |
  *
  * Typed-array views over the memory are made fresh after claims, because growing a memory
@@ -14,7 +14,7 @@ import { MAX_PAGES, PAGE_BYTES } from './module.js';
 
 const TOP_ADDR = 64;
 /** First claimable byte; the kernel module's static data must end below it (checked at instantiation). */
-export const FIRST_CLAIM = 1024;
+export const FIRST_CLAIM = 2048;
 
 /** A shared memory for the kernels with room for `bytes` claims, its allocator initialised. */
 export function createKernelMemory(bytes = 1 << 20): WebAssembly.Memory {

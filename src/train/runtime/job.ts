@@ -6,12 +6,12 @@
 import type { Batch } from '../../batch.js';
 import { MaskpackError } from '../../errors.js';
 import { createLoader } from '../../loader/loader.js';
-import { resolveLoaderOptions, type LoaderOptions } from '../../loader/options.js';
+import { resolveLoaderOptions, type LoaderOptions, type PaddedDenseLoaderOptions } from '../../loader/options.js';
 import { toSources, type MixtureSource } from '../../sampler/index.js';
 import { resolveSamplerOptions } from '../../sampler/options.js';
 import { sliceDocuments } from '../../store/slice.js';
 import type { TokenStore } from '../../store/types.js';
-import { checkInteger, I32_MAX } from '../../validate.js';
+import { checkInteger, describe, I32_MAX, optionError } from '../../validate.js';
 import type { ModelConfig } from '../model/config.js';
 import { loadOnnxRuntime } from './onnxruntime.js';
 import { resolveTrainerOptions, type TrainerOptions } from './options.js';
@@ -19,7 +19,12 @@ import { MAX_ACCUMULATION, MAX_STEPS, runTraining, type TrainingProgress, type T
 import { createTrainer } from './trainer.js';
 
 export interface TrainJobOptions {
-  /** Loader options for the training data (format, seqLen, batchSize, seed, workers, masking...). */
+  /**
+   * Loader options for the training data (format, seqLen, batchSize, seed, workers, masking...).
+   * The batch form stays padded with dense labels: `layout` other than `'padded'`, `labels`
+   * other than `'dense'` and `maxPredictions` are refused (the built-in model has no
+   * variable-length attention and computes its loss from dense labels).
+   */
   loader?: LoaderOptions;
   /** Optimizer updates. Default 200. */
   steps?: number;
@@ -78,6 +83,13 @@ export function evaluationSeed(seed: number): number {
  */
 export function resolveTrainJobOptions(store: TokenStore, options: TrainJobOptions = {}): ResolvedTrainJob {
   const loader: LoaderOptions = { format: 'full-sentences', seqLen: 128, batchSize: 16, seed: 0, ...options.loader };
+  const refused = (key: 'layout' | 'labels' | 'maxPredictions', ok: unknown) => {
+    if (loader[key] === undefined || loader[key] === ok) return;
+    throw optionError(RangeError, [`options.${key}`], (n) => `${n} is not supported by training (the built-in model takes padded batches with dense labels), got ${describe(loader[key])}`);
+  };
+  refused('layout', 'padded');
+  refused('labels', 'dense');
+  refused('maxPredictions', undefined);
   resolveSamplerOptions(resolveLoaderOptions(store, loader).sampler, store.prefix);
   const seed = loader.seed!;
   const evaluation: LoaderOptions = {
@@ -131,14 +143,14 @@ export async function trainJob(input: TokenStore | readonly MixtureSource[], opt
   const heldOut = part((s) => s.numDocuments - heldOutDocs, (s) => s.numDocuments);
 
   const evalSet: Batch[] = [];
-  const evalLoader = createLoader(heldOut, job.evaluation);
+  const evalLoader = createLoader(heldOut, job.evaluation as PaddedDenseLoaderOptions);
   for await (const b of evalLoader) {
     evalSet.push(b);
     if (evalSet.length >= evalBatches) break;
   }
 
   const trainer = await createTrainer(job.trainer);
-  const loader = createLoader(train, { ...job.loader, epochs: Infinity });
+  const loader = createLoader(train, { ...job.loader as PaddedDenseLoaderOptions, epochs: Infinity });
   try {
     const before = await trainer.evaluate(evalSet);
     const training = await runTraining({ trainer, batches: loader, steps, accumulation: job.accumulation, onProgress: options.onProgress, signal: options.signal });
