@@ -112,7 +112,7 @@ test('bad form flags are usage errors naming the flag', async () => {
     [['--layout', 'flat'], /--layout must be one of padded, packed, got "flat"/],
     [['--labels', 'few'], /--labels must be one of dense, sparse, got "few"/],
     [['--labels', 'sparse', '--max-predictions', '0'], /--max-predictions must be an integer in \[1, 1048576\], got 0/],
-    [['--max-predictions', '5'], /--max-predictions needs --labels sparse/],
+    [['--max-predictions', '2.5'], /--max-predictions must be an integer/],
   ];
   for (const [flags, message] of cases) {
     const r = await cliHere(dir, ['inspect', 's', ...flags]);
