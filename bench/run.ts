@@ -26,6 +26,8 @@ const RATIOS: [string, string, string, number][] = [
   ['mask.simd / mask.reference', 'mask.simd', 'mask.reference', 4],
   ['mask.simd / ceiling.copyFill', 'mask.simd', 'ceiling.copyFill', 0.12],
   ['collate.fullSentences / mask.simd', 'collate.fullSentences', 'mask.simd', 0.5],
+  ['collate.packed / collate.fullSentences', 'collate.packed', 'collate.fullSentences', 0.9],
+  ['collate.sparse / collate.fullSentences', 'collate.sparse', 'collate.fullSentences', 0.9],
   ['collate.span / collate.fullSentences', 'collate.span', 'collate.fullSentences', 0.5],
   ['loader.workers2 / loader.workers1', 'loader.workers2', 'loader.workers1', 1.7],
   ['loader.workers1 / collate.fullSentences', 'loader.workers1', 'collate.fullSentences', 0.7],
@@ -74,6 +76,13 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const out = { date: new Date().toISOString(), quick, node: process.version, cpus: cpus().length, metrics };
   writeFileSync(dir + 'latest.json', JSON.stringify(out, null, 2) + '\n');
+  const rss = metrics['scale.peakRssMB'];
+  const small = metrics['scale.smallPeakRssMB'];
+  if (rss && small) {
+    const extra = rss.value - small.value;
+    console.log(`${'scale.peakRssMB'.padEnd(46)} ${rss.value.toFixed(0).padStart(8)}   <= 1536 ${rss.value <= 1536 ? 'met' : 'NOT met'}`);
+    console.log(`${'scale.peakRssMB - scale.smallPeakRssMB'.padEnd(46)} ${extra.toFixed(0).padStart(8)}   <= 200 ${extra <= 200 ? 'met' : 'NOT met'}`);
+  }
   const wait = metrics['train.dataWaitShare'];
   if (wait) console.log(`${'train.dataWaitShare'.padEnd(46)} ${wait.value.toFixed(4).padStart(8)}   < 0.01 ${wait.value < 0.01 ? 'met' : 'NOT met'}`);
   console.log(`\nwrote ${dir}latest.json`);
