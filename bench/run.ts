@@ -32,6 +32,7 @@ const RATIOS: [string, string, string, number][] = [
   ['loader.workers2 / loader.workers1', 'loader.workers2', 'loader.workers1', 1.7],
   ['loader.workers1 / collate.fullSentences', 'loader.workers1', 'collate.fullSentences', 0.7],
   ['loader.stream.workers2 / loader.workers2', 'loader.stream.workers2', 'loader.workers2', 0.7],
+  ['loader.stream.workers2 / loader.sotu.workers2', 'loader.stream.workers2', 'loader.sotu.workers2', 0.7],
   ['loader.mix.workers2 / loader.workers2', 'loader.mix.workers2', 'loader.workers2', 0.9],
   ['stream.python / loader.workers1', 'stream.python', 'loader.workers1', 0.6],
   ['ingest.workers1 / tokenizer.raw', 'ingest.workers1', 'tokenizer.raw', 0.5],
