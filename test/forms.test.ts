@@ -1,8 +1,8 @@
 // Batch forms: packed rows and sparse labels are the padded dense batch rearranged, never
 // re-masked. For the same options and seed the packed batch is the padded batch with the padding
 // removed, and the sparse lists name exactly the positions whose dense label is not ignored, on
-// every format and template, with whole-word and static masking, in both kernel tiers, in the
-// calling thread and in workers, into fresh and into given-back buffers.
+// every format and template, with whole-word, span and static masking and the prediction cap, in
+// both kernel tiers, in the calling thread and in workers, into fresh and into given-back buffers.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
@@ -27,6 +27,8 @@ const MASKING = [
   ['dynamic', { maskProb: 0.3 }],
   ['whole-word, exact', { wholeWordMask: true, selection: 'exact', maskProb: 0.25 }],
   ['static (dupeFactor 2)', { dupeFactor: 2 }],
+  ['span (words)', { spanMask: true, maskProb: 0.3 }],
+  ['span (words), exact, static', { spanMask: true, selection: 'exact', maskProb: 0.3, dupeFactor: 2 }],
 ] as const;
 
 function each(store: TokenStore, format: (typeof FORMAT_NAMES)[number], template: 'roberta' | 'bert', epoch: number, f: (plan: ReturnType<typeof planBatch>, e: number) => void): void {
@@ -38,7 +40,7 @@ function each(store: TokenStore, format: (typeof FORMAT_NAMES)[number], template
 }
 
 for (const format of FORMAT_NAMES) {
-  test(`${format}: every form is the padded dense batch rearranged (both templates, three maskings, both tiers)`, () => {
+  test(`${format}: every form is the padded dense batch rearranged (both templates, five maskings with span masking, both tiers)`, () => {
     let batches = 0;
     for (const template of ['roberta', 'bert'] as const) {
       const store = stores[template];
@@ -146,6 +148,34 @@ test('loader: workers and the calling thread, fresh and given-back buffers, toke
         i++;
       }
       assert.equal(i, padded.batches.length);
+    }
+  }
+});
+
+test('a binding cap with token, whole-word and span masking: every form, in both tiers and in workers, is the capped padded dense batch rearranged', async () => {
+  const N = 3;
+  const MASKS = [
+    ['tokens', {}],
+    ['whole words, exact', { wholeWordMask: true, selection: 'exact' }],
+    ['span (words)', { spanMask: true }],
+    ['span (words), exact', { spanMask: true, selection: 'exact' }],
+  ] as const;
+  for (const [what, mask] of MASKS) {
+    const base: LoaderOptions = { format: 'segment-pair', template: 'bert', seqLen: 40, batchSize: 6, seed: 8, maskProb: 0.4, ...mask };
+    const uncapped = await all({ ...base, workers: 0 }, false);
+    assert.ok(uncapped.batches.some((b) => mostSelections(b as Batch) > N), `${what}: without the cap some row selects more than ${N}`);
+    const capped = await all({ ...base, maxPredictions: N, workers: 0 }, false);
+    assert.ok(capped.batches.every((b) => mostSelections(b as Batch) <= N), `${what}: no row over ${N}`);
+    assert.ok(capped.batches.some((b) => mostSelections(b as Batch) === N), `${what}: the cap is reached`);
+    for (const form of [...FORMS, { layout: 'packed' } as const]) {
+      for (const [workers, tier] of [[0, 'simd'], [0, 'scalar'], [2, undefined]] as const) {
+        const got = await all({ ...base, ...form, maxPredictions: N, workers, tier }, true);
+        assert.equal(got.batches.length, capped.batches.length);
+        const expected = { ...form, maxPredictions: 'labels' in form ? N : undefined };
+        got.batches.forEach((b, i) => {
+          assert.deepEqual(plain(b), expectedForm(capped.batches[i] as Batch, expected), `${what} ${JSON.stringify(form)} workers ${workers} ${tier ?? ''}: batch ${i}`);
+        });
+      }
     }
   }
 });
