@@ -123,3 +123,45 @@ test('bad form flags are usage errors naming the flag', async () => {
   assert.equal(e.status, 2);
   assert.match(e.stderr, /--width does not apply with --layout packed/);
 });
+
+test('span masking with a binding --max-predictions: the packed [B, N] export is the capped padded export rearranged, stream writes it, inspect shows the same rows', limit, () => {
+  const N = 4;
+  const options = ['--format', 'segment-pair', '--template', 'bert', '--seq-len', '48', '--batch', '5', '--seed', '3', '--mask-prob', '0.4', '--span-mask', '--workers', '2'];
+  assert.equal(cli(dir, ['export', 's', '--out', 'span-uncapped', '--width', 'seq-len', ...options]).status, 0);
+  assert.equal(cli(dir, ['export', 's', '--out', 'span-dense', '--width', 'seq-len', ...options, '--max-predictions', `${N}`]).status, 0);
+  const fixed = [...options, '--layout', 'packed', '--labels', 'sparse', '--max-predictions', `${N}`];
+  assert.equal(cli(dir, ['export', 's', '--out', 'span-fixed', ...fixed]).status, 0);
+  const selections = (labels: NpyContent) => {
+    const [rows, L] = labels.shape;
+    return Array.from({ length: rows }, (_, r) => labels.values.slice(r * L, (r + 1) * L).flatMap((v, j) => (v === -100 ? [] : [j])));
+  };
+  const uncapped = selections(loadFolder(path.join(dir, 'span-uncapped', 'epoch-0')).labels);
+  assert.ok(uncapped.some((s) => s.length > N), `without the cap some row selects more than ${N}`);
+  const dense = loadFolder(path.join(dir, 'span-dense', 'epoch-0'));
+  const packed = loadFolder(path.join(dir, 'span-fixed', 'epoch-0'));
+  const [rows, L] = dense.input_ids.shape;
+  const lengths = Array.from({ length: rows }, (_, r) => dense.attention_mask.values.slice(r * L, (r + 1) * L).reduce((a, b) => a + b, 0));
+  assert.deepEqual(packed.input_ids.values, lengths.flatMap((n, r) => dense.input_ids.values.slice(r * L, r * L + n)), 'packed ids: the padded ones without padding');
+  assert.deepEqual(packed.cu_seqlens.values, lengths.reduce((cu, n) => [...cu, cu[cu.length - 1] + n], [0]));
+  const want = selections(dense.labels);
+  assert.ok(want.every((s) => s.length <= N) && want.some((s) => s.length === N), `no row over ${N}, and the cap reached`);
+  assert.deepEqual(packed.masked_positions.shape, [rows, N]);
+  assert.deepEqual(packed.masked_positions.values, want.flatMap((s) => [...s, ...new Array(N - s.length).fill(0)]), 'row-local positions of the capped labels');
+  assert.deepEqual(packed.masked_ids.values, want.flatMap((s, r) => [...s.map((j) => dense.labels.values[r * L + j]), ...new Array(N - s.length).fill(-100)]));
+  assert.deepEqual(packed.masked_weights.values, want.flatMap((s) => [...s.map(() => 1), ...new Array(N - s.length).fill(0)]));
+  assert.deepEqual(packed.masked_row_start.values, want.reduce((start, s) => [...start, start[start.length - 1] + s.length], [0]));
+
+  const s = stream(dir, ['s', ...fixed]);
+  for (const name of ['masked_positions', 'masked_ids', 'masked_weights', 'input_ids', 'token_type_ids', 'next_sentence_label']) {
+    assert.deepEqual(joined(s.batches, name), packed[name].values, `stream ${name}`);
+  }
+
+  const flags = ['inspect', 's', ...options, '--max-predictions', `${N}`, '--batch-index', '2'];
+  const padded = cli(dir, flags);
+  assert.equal(padded.status, 0, padded.stderr);
+  const r = cli(dir, [...flags, '--layout', 'packed', '--labels', 'sparse']);
+  assert.equal(r.status, 0, r.stderr);
+  const body = (out: string) => out.split('\n').slice(1).join('\n');
+  assert.equal(body(r.stdout), body(padded.stdout), 'the same rows, tokens and selections');
+  assert.match(r.stdout.split('\n')[0], new RegExp(`sparse labels: \\d+ masked positions in 5 × ${N}$`));
+});
