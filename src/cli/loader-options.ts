@@ -53,7 +53,7 @@ const FLAG_LITERALS = [
   { flag: 'mix-epoch-samples', option: 'mixEpochSamples', kind: 'int', arg: 'N', default: 'the stores\' samples together', help: 'with --mix: rows per mixture epoch' },
   { flag: 'layout', option: 'layout', kind: ['padded', 'packed'], arg: 'L', default: 'padded', help: 'batch rows padded to one width, or packed back to back without padding (cu_seqlens, position_ids)' },
   { flag: 'labels', option: 'labels', kind: ['dense', 'sparse'], arg: 'F', default: 'dense', help: 'labels at every position, or only the masked positions (masked_positions, masked_ids)' },
-  { flag: 'max-predictions', option: 'maxPredictions', kind: 'int', arg: 'N', default: 'none', help: 'with --labels sparse: the fixed [rows, N] form (google-bert\'s max_predictions_per_seq), weights 1 / 0' },
+  { flag: 'max-predictions', option: 'maxPredictions', kind: 'int', arg: 'N', default: 'none', help: 'at most N masked positions per row (the selection capped without bias); with --labels sparse also the fixed [rows, N] form (google-bert\'s max_predictions_per_seq), weights 1 / 0' },
   { flag: 'store-access', option: 'storeAccess', kind: ['auto', 'memory', 'stream'], arg: 'A', default: 'auto', help: 'load the store into memory, or stream each batch\'s tokens from its files (auto: stream stores over 2 GiB)' },
   { flag: 'workers', option: 'workers', kind: 'int', arg: 'N', default: '', help: `collate threads, at most ${MAX_WORKERS} (4 per core); 0 builds batches in the main thread` },
   { flag: 'prefetch', option: 'prefetch', kind: 'int', arg: 'N', default: '2 × workers, 1 with no workers', help: 'batches in flight' },
