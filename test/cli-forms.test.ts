@@ -94,12 +94,14 @@ test('inspect shows packed rows and sparse labels as it shows the padded batch',
   assert.equal(json.input_ids.length, json.cu_seqlens[4]);
 });
 
-test('--help documents --layout, --labels and --max-predictions (not for train, which refuses them by flag)', async () => {
+test('--help documents --layout, --labels and --max-predictions (train takes only --max-predictions and refuses the others by flag)', async () => {
   for (const command of ['inspect', 'export', 'stream']) {
     const r = cli(dir, [command, '--help']);
     for (const flag of ['layout <L>', 'labels <F>', 'max-predictions <N>']) assert.match(r.stdout, new RegExp(`^ {6}--${flag} .*\\(default: .+\\)$`, 'm'), `${command} --${flag}`);
   }
-  assert.doesNotMatch(cli(dir, ['train', '--help']).stdout, /--layout|--labels|--max-predictions/);
+  const trainHelp = cli(dir, ['train', '--help']).stdout;
+  assert.doesNotMatch(trainHelp, /^ {6}--(layout|labels) /m);
+  assert.match(trainHelp, /^ {6}--max-predictions <N> /m);
   for (const [flag, value] of [['--layout', 'packed'], ['--labels', 'sparse']]) {
     const r = await cliHere(dir, ['train', 's', flag, value, '--steps', '1']);
     assert.equal(r.status, 2, r.stderr);
@@ -113,6 +115,7 @@ test('bad form flags are usage errors naming the flag', async () => {
     [['--labels', 'few'], /--labels must be one of dense, sparse, got "few"/],
     [['--labels', 'sparse', '--max-predictions', '0'], /--max-predictions must be an integer in \[1, 1048576\], got 0/],
     [['--max-predictions', '2.5'], /--max-predictions must be an integer/],
+    [['--max-predictions', '65', '--seq-len', '64'], /--max-predictions must be at most --seq-len \(64\): a row holds at most that many tokens, got 65/],
   ];
   for (const [flags, message] of cases) {
     const r = await cliHere(dir, ['inspect', 's', ...flags]);

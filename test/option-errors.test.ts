@@ -46,6 +46,8 @@ test('every option check names its options as data, and the message can be worde
     [() => resolveTrainJobOptions(store, { steps: 1_000_001 }), ['steps'], 'RangeError', '--steps must be an integer in [1, 1000000], got 1000001'],
     [() => resolveTrainJobOptions(store, { evalBatches: 0 }), ['evalBatches'], 'RangeError', '--eval-batches must be an integer in [1, 1024], got 0'],
     [() => resolveTrainJobOptions(store, { loader: { seed: 2 ** 32 } }), ['seed'], 'RangeError', '--seed must be an integer in [0, 4294967295], got 4294967296'],
+    [() => resolveTrainJobOptions(store, { loader: { layout: 'packed' } }), ['layout'], 'RangeError', '--layout is not supported by training (the built-in model takes padded batches with dense labels), got "packed"'],
+    [() => resolveTrainJobOptions(store, { loader: { maxPredictions: 129 } }), ['maxPredictions', 'seqLen'], 'RangeError', '--max-predictions must be at most --seq-len (128): a row holds at most that many tokens, got 129'],
   ];
   for (const [f, options, name, worded] of table) {
     const err = await optionErrorOf(f);
@@ -62,6 +64,12 @@ test('every option check names its options as data, and the message can be worde
   } finally {
     await trainer.close();
   }
+});
+
+test('training takes maxPredictions (the masker caps each row) into its loader and its held-out evaluation', () => {
+  const job = resolveTrainJobOptions(store, { loader: { maxPredictions: 5 } });
+  assert.equal(job.loader.maxPredictions, 5);
+  assert.equal(job.evaluation.maxPredictions, 5);
 });
 
 test('a bad value is quoted only by a bounded prefix', () => {

@@ -45,7 +45,7 @@ ${mixFlagHelp(28)}
 The model may have at most ${MAX_PARAMETERS.toLocaleString('en-US')} parameters (4 GiB of weights, gradients and AdamW moments).
 
 Data options (as for inspect and export; defaults differ where shown):
-${loaderFlagsHelp({ workers: '1', 'seq-len': '128', batch: '16' }, ['layout', 'labels', 'max-predictions'])}
+${loaderFlagsHelp({ workers: '1', 'seq-len': '128', batch: '16' }, ['layout', 'labels'])}
 
 Exit status: 0 on success, 1 when the store cannot be read or training fails, 2 on usage errors,
 130 when interrupted (SIGINT/SIGTERM: training stops before the next update; nothing is saved).`;

@@ -46,12 +46,15 @@ export interface SampleIndexOptions {
   cache?: boolean;
 }
 
+/** The default `seqLen`. */
+export const DEFAULT_SEQ_LEN = 512;
+
 /** Validate and default the index options (throws TypeError / RangeError naming the option). */
 export function resolveIndexParams(options: unknown): SampleIndexParams {
   const o = checkOptionsObject(options);
   return {
     format: checkEnum('options.format', o.format ?? 'full-sentences', FORMAT_NAMES),
-    seqLen: checkInteger('options.seqLen', o.seqLen ?? 512, MIN_SEQ_LEN, MAX_SEQ_LEN),
+    seqLen: checkInteger('options.seqLen', o.seqLen ?? DEFAULT_SEQ_LEN, MIN_SEQ_LEN, MAX_SEQ_LEN),
     template: checkEnum('options.template', o.template ?? 'roberta', TEMPLATES),
     seed: checkInteger('options.seed', o.seed ?? 0, 0, 0xffffffff),
     epoch: checkInteger('options.epoch', o.epoch ?? 0, 0, 0xffffffff),

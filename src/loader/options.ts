@@ -2,6 +2,7 @@
 import type { BatchFormOptions } from '../batch.js';
 import { resolveBatchForm, type BatchForm } from '../collate/form.js';
 import { MaskpackError } from '../errors.js';
+import { DEFAULT_SEQ_LEN } from '../formats/index.js';
 import type { Fault } from './protocol.js';
 import type { KernelTier } from '../mask/kernel.js';
 import { resolveMaskOptions, type MaskOptions, type MaskParams } from '../mask/options.js';
@@ -86,6 +87,11 @@ export function resolveLoaderOptions(store: TokenStore, options: LoaderOptions):
   const form = resolveBatchForm(options);
   // maxPredictions is both a masking option (the masker selects at most N per row) and a form
   // option (the [B, N] shape of sparse labels), so the [B, N] form never has to refuse a row.
+  // A row holds at most seqLen tokens: a larger N would only allocate [B, N] padding.
+  const seqLen = typeof options.seqLen === 'number' ? options.seqLen : DEFAULT_SEQ_LEN;
+  if (form.maxPredictions !== undefined && form.maxPredictions > seqLen) {
+    throw optionError(RangeError, ['options.maxPredictions', 'options.seqLen'], (m, s) => `${m} must be at most ${s} (${seqLen}): a row holds at most that many tokens, got ${form.maxPredictions}`);
+  }
   if (options.wholeWordMask && !store.wordStarts) {
     throw optionError(RangeError, ['options.wholeWordMask'], (n) => `${n} needs word-start information, and the store has none`);
   }

@@ -21,9 +21,9 @@ import { createTrainer } from './trainer.js';
 export interface TrainJobOptions {
   /**
    * Loader options for the training data (format, seqLen, batchSize, seed, workers, masking...).
-   * The batch form stays padded with dense labels: `layout` other than `'padded'`, `labels`
-   * other than `'dense'` and `maxPredictions` are refused (the built-in model has no
-   * variable-length attention and computes its loss from dense labels).
+   * The batch form stays padded with dense labels: `layout` other than `'padded'` and `labels`
+   * other than `'dense'` are refused (the built-in model has no variable-length attention and
+   * computes its loss from dense labels); `maxPredictions` caps the masked positions per row.
    */
   loader?: LoaderOptions;
   /** Optimizer updates. Default 200. */
@@ -83,13 +83,12 @@ export function evaluationSeed(seed: number): number {
  */
 export function resolveTrainJobOptions(store: TokenStore, options: TrainJobOptions = {}): ResolvedTrainJob {
   const loader: LoaderOptions = { format: 'full-sentences', seqLen: 128, batchSize: 16, seed: 0, ...options.loader };
-  const refused = (key: 'layout' | 'labels' | 'maxPredictions', ok: unknown) => {
+  const refused = (key: 'layout' | 'labels', ok: unknown) => {
     if (loader[key] === undefined || loader[key] === ok) return;
     throw optionError(RangeError, [`options.${key}`], (n) => `${n} is not supported by training (the built-in model takes padded batches with dense labels), got ${describe(loader[key])}`);
   };
   refused('layout', 'padded');
   refused('labels', 'dense');
-  refused('maxPredictions', undefined);
   resolveSamplerOptions(resolveLoaderOptions(store, loader).sampler, store.prefix);
   const seed = loader.seed!;
   const evaluation: LoaderOptions = {
