@@ -3,8 +3,10 @@
  * resident memory (all threads) is its own: `node scale-run.js <prefix> <batches> [cold]`.
  * Opens the store, runs the loader (2 workers, the streaming path, full-sentences 256 × 512,
  * batches drawn from the whole epoch order) for a warm-up and then `batches` timed batches,
- * and prints one JSON line: `{ tokens, tokensPerSecond, peakRssMB, openSeconds, firstBatchSeconds }`.
+ * and prints one JSON line: `{ tokens, tokensPerSecond, peakRssMB, openSeconds, firstBatchSeconds }`
+ * (peakRssMB: the process's VmHWM, the peak resident set since exec).
  */
+import fs from 'node:fs';
 import { createLoader } from '../src/loader/loader.js';
 import { openStore } from '../src/store/reader.js';
 
@@ -28,7 +30,11 @@ for (let k = 0; k < batches; k++) await take();
 const seconds = (performance.now() - start) / 1000;
 await loader.close();
 store.close();
-const peakRssMB = process.resourceUsage().maxRSS / 1024;
+// VmHWM: the peak resident set of this process's memory since exec (all threads share it).
+// Not getrusage's maxRSS: Linux carries that over exec from the forked parent, so a child of a
+// bench process that had grown to 400 MB would report 400 MB whatever it used.
+const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+const peakRssMB = hwm ? Number(hwm[1]) / 1024 : process.resourceUsage().maxRSS / 1024;
 process.stdout.write(`${JSON.stringify({
   tokens: store.numTokens, tokensPerSecond: (batches * 256 * 512) / seconds, peakRssMB,
   openSeconds: (opened - t0) / 1000, firstBatchSeconds: (first - opened) / 1000,
