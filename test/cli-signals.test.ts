@@ -66,6 +66,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     assert.equal(Number(m[2]), complete.length);
     const expected = complete.flatMap((e) => ['attention_mask', 'batch_offsets', 'input_ids', 'labels'].map((f) => path.join(`epoch-${e}`, `${f}.npy`)));
     assert.deepEqual(files(out), expected.sort(), 'the complete epochs, and nothing else: no temporaries, no options.json');
+    assert.deepEqual(fs.readdirSync(out).sort(), complete.map((e) => `epoch-${e}`).sort(), 'no folder of the interrupted epoch');
   });
 }
 

@@ -28,7 +28,7 @@
  * (temporary name, then rename), once every epoch is in place. A folder without `options.json`
  * is an unfinished, failed or interrupted export, whatever epoch folders it holds.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLoader } from '../loader/loader.js';
 import { resolveLoaderOptions } from '../loader/options.js';
@@ -227,6 +227,11 @@ export async function exportBatches(
     } catch (err) {
       for (const w of writers.values()) w.abort();
       for (const name of EXPORT_FILES) rmSync(join(dir, `${name}.npy`), { force: true }); // some may be in place already
+      try {
+        rmdirSync(dir); // the epoch's folder, unless it holds files of someone else's
+      } catch {
+        // not empty, or gone: leave it
+      }
       throw err;
     } finally {
       await loader.close();
