@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -75,6 +76,21 @@ test('a corrupt or truncated cache file is ignored and rebuilt', () => {
       assert.deepEqual(buildSampleIndex(store, options), built);
       assert.deepEqual(readFileSync(path), bytes, 'rewritten with the valid index');
     }
+  });
+});
+
+test('writing a cache file removes the temporaries that killed writers of it left, and no one else\'s', () => {
+  withDir((dir) => {
+    const store = fileLike(join(dir, 'corpus'));
+    const options = { format: 'full-sentences' as const, seqLen: 64 };
+    buildSampleIndex(store, options);
+    const [file] = readdirSync(dir);
+    rmSync(join(dir, file));
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!; // a process that has exited
+    const planted = [`${file}.${gone}.0.tmp`, `${file}.${process.pid}.99.tmp`, `other.idx.bin.${gone}.0.tmp`, `${file}.x.0.tmp`];
+    for (const name of planted) writeFileSync(join(dir, name), 'partial');
+    buildSampleIndex(store, options);
+    assert.deepEqual(readdirSync(dir).sort(), [file, ...planted.slice(1)].sort(), 'only the dead writer\'s temporary of this file is gone');
   });
 });
 

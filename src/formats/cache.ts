@@ -16,13 +16,17 @@
  *  84      4     reserved, 0
  *  88      ...   payload: the index arrays in a fixed order, each padded to 8 bytes
  * ```
- * Files are written to a temporary name and renamed into place (atomic on POSIX); on read,
+ * Files are written to a temporary name (`<file>.<pid>.<n>.tmp`) and renamed into place (atomic
+ * on POSIX); the next write of the same file removes the temporaries of writers that were killed
+ * (their process is gone), never those of a live one. On read,
  * every header field, the exact size and the payload hash are checked, and a file that fails
  * any check is ignored (and rebuilt). Caching is best effort: a failed write loses nothing.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
+import { basename, dirname } from 'node:path';
+import { removeStaleTemporaries } from '../stale.js';
 import { forEachSentenceChunk } from '../store/layout.js';
 import type { StoreLayout } from '../store/types.js';
 import { sharedArray } from './shared.js';
@@ -109,6 +113,12 @@ export function writeCachedIndex(path: string, key: string, index: SampleIndex):
   const tmp = `${path}.${process.pid}.${tempCounter++}.tmp`;
   let fd = -1;
   try {
+    const base = basename(path);
+    removeStaleTemporaries(dirname(path), (name) => {
+      if (!name.startsWith(`${base}.`) || !name.endsWith('.tmp')) return undefined;
+      const m = /^(\d+)\.\d+\.tmp$/.exec(name.slice(base.length + 1));
+      return m ? Number(m[1]) : undefined;
+    });
     fd = openSync(tmp, 'w');
     const payload = createHash('sha256');
     let off = HEADER;
