@@ -151,7 +151,7 @@ export class CollateKernel {
     if (!given) {
       // Fresh buffers: one pass, then `slice` (new memory that is not zeroed first, unlike
       // `new Int32Array(n)`, whose zeroing would touch every page twice).
-      b = this.execute(tier, plan, epoch);
+      b = this.execute(tier, plan, epoch, cu);
       ids = arena.i32(b.ids, n).slice();
       second = arena.i32(b.attention, n).slice();
       labels = sparse ? undefined : arena.i32(b.labels, n).slice();
@@ -202,10 +202,10 @@ export class CollateKernel {
   /**
    * The kernel pass alone: checks the plan, resolves its spans, and collates and masks the batch
    * into this kernel's buffers in WebAssembly memory (where {@link run} copies it out from);
-   * token types only for pair formats (single formats have none).
+   * token types only for pair formats (single formats have none). `cu`: packed rows' ends, when
+   * the caller has them already.
    */
-  execute(tier: KernelTier, plan: RowPlan, epoch: number): Buffers {
-    const cu = this.form.layout === 'packed' ? cuSeqlens(plan.rowLengths) : undefined;
+  execute(tier: KernelTier, plan: RowPlan, epoch: number, cu = this.form.layout === 'packed' ? cuSeqlens(plan.rowLengths) : undefined): Buffers {
     return this.pass(tier, plan, epoch, plan.rows, undefined, { attention: true, types: plan.nextSentenceLabel !== undefined }, cu);
   }
 
