@@ -11,7 +11,7 @@ import { checkEnum, checkInteger } from '../validate.js';
 export interface BatchForm {
   readonly layout: BatchLayout;
   readonly labels: LabelForm;
-  /** The `[B, N]` sparse form's N; undefined for the variable-length lists (and dense labels). */
+  /** The cap N on masked positions per row, and with sparse labels the `[B, N]` form's N; undefined: no cap, variable-length lists. */
   readonly maxPredictions: number | undefined;
 }
 
